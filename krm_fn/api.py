@@ -1,0 +1,54 @@
+"""The library API: sequence parsed objects from Python, as kueueleuleu's ``ConvertPod`` does from Go.
+
+Both functions take plain mappings (``dict``, or ruamel's ``CommentedMap`` to keep comments), never modify
+them, and return new objects where something changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from krm_fn.sdk.results import Result, Results
+from krm_fn.sequencing import transformer
+from krm_fn.sequencing.config import SequenceConfig, config_from_mapping
+
+ConfigLike = SequenceConfig | Mapping[str, Any] | None
+
+
+class SequencingError(ValueError):
+    """A workload cannot be sequenced as asked; ``results`` holds every error (and warning) about it."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__("; ".join(r.one_line() for r in results if r.severity == "error"))
+        self.results = results
+
+
+def sequence(workload: Mapping[str, Any], config: ConfigLike = None) -> Any:
+    """Return ``workload`` with its containers sequenced (or ``workload`` itself when there is nothing to do).
+
+    ``config`` is a :class:`SequenceConfig`, a functionConfig object (``SequenceContainers`` or ``ConfigMap``),
+    or just the fields (``{"strategy": "entrypoint"}``). Raises :class:`SequencingError` when the workload
+    cannot be sequenced, and :class:`~krm_fn.sdk.errors.ConfigError` for a bad config.
+
+    >>> job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "etl"},
+    ...        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+    ...            {"name": "extract", "image": "busybox"}, {"name": "load", "image": "busybox"}]}}}}
+    >>> [c["name"] for c in sequence(job)["spec"]["template"]["spec"]["initContainers"]]
+    ['extract']
+    """
+    outcome = transformer.sequence_object(workload, config_from_mapping(config))
+    results = transformer.results_of(workload, outcome)
+    if any(r.severity == "error" for r in results):
+        raise SequencingError(results)
+    return workload if outcome.changed is None else outcome.changed
+
+
+def sequence_resources(resources: Iterable[Mapping[str, Any]], config: ConfigLike = None) -> tuple[list[Any], Results]:
+    """Sequence every selected workload of ``resources``; returns all resources, in order, and the results.
+
+    When any result is an error, the returned resources are the input ones, unchanged (as in KRM mode).
+    """
+    items = list(resources)
+    out, results = transformer.sequence_items(items, config_from_mapping(config))
+    return (items if results.has_errors else out), results

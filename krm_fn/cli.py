@@ -1,0 +1,132 @@
+"""The ``seq-fn`` command: KRM function on stdin/stdout, standalone CLI over files, and helpers.
+
+I/O lives here and in :mod:`krm_fn.standalone`; everything this module calls is bytes in, bytes out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from krm_fn import __version__, standalone
+from krm_fn.sdk import runner, yamlio
+from krm_fn.sdk.errors import ConfigError, InputError
+from krm_fn.sdk.results import Results
+from krm_fn.sequencing import config as seq_config
+from krm_fn.sequencing import transformer
+
+NAME = "seq-fn"
+SUBCOMMANDS = ("schema",)
+
+USAGE = f"""\
+{NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
+{NAME} [--config CONFIG.yaml] FILE|DIR|- ...   standalone: plain YAML in, plain multi-document YAML out
+{NAME} -f FILE [-f FILE ...]
+{NAME} schema                            print the JSON Schema of the functionConfig
+"""
+
+EPILOG = """\
+exit codes: 0 success (warnings allowed), 1 an error result (KRM mode: items unchanged; standalone: nothing
+on stdout), 2 the input is not YAML or not a ResourceList.
+docs: README.md (configuration reference, strategies, troubleshooting)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "schema":
+        return _schema(args[1:])
+    options = _parser().parse_args(args)
+    files = [*options.filename, *options.files]
+    if not files and options.config is None:
+        return krm(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    return run_standalone(files or ["-"], config_path=options.config, verbose=options.verbose)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=NAME,
+        usage=USAGE,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Make the containers of a Kubernetes Pod run, or start, one after another.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE|DIR|-", help="plain YAML to sequence (standalone mode)")
+    parser.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file, directory or - (like kubectl -f); may be repeated",
+    )
+    parser.add_argument(
+        "--config", metavar="CONFIG.yaml", help="functionConfig for standalone mode: SequenceContainers or a ConfigMap"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print what was done (standalone mode)")
+    parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
+    return parser
+
+
+def krm(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
+    """KRM mode: the whole output is written before the exit code is returned."""
+    outcome = runner.run(stdin.read(), transformer.process, name=NAME)
+    stdout.write(outcome.stdout)
+    stdout.flush()
+    stderr.write(outcome.stderr)
+    return outcome.exit_code
+
+
+def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool) -> int:
+    """Standalone mode; see :mod:`krm_fn.standalone`."""
+    try:
+        docs = standalone.read_sources(sources, sys.stdin.buffer.read)
+        config = _load_config_file(config_path)
+    except InputError as err:
+        sys.stderr.write(f"{NAME}: {err}\n")
+        return 2
+    except ConfigError as err:
+        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
+        return 1
+    results = Results()
+    changed = {}
+    for index, doc in enumerate(docs):
+        if doc.obj is None:
+            continue
+        outcome = transformer.sequence_object(doc.obj, config)
+        results.extend(transformer.results_of(doc.obj, outcome))
+        if outcome.changed is not None:
+            changed[index] = outcome.changed
+    sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
+    if results.has_errors:
+        return 1
+    sys.stdout.write(standalone.render(docs, changed))
+    return 0
+
+
+def _load_config_file(path: str | None) -> seq_config.SequenceConfig:
+    if path is None:
+        return seq_config.SequenceConfig()
+    try:
+        with open(path, "rb") as handle:
+            text = yamlio.decode(handle.read())
+    except OSError as err:
+        raise InputError(f"cannot read config {path}: {err.strerror}") from None
+    docs = [d for d in yamlio.load_all(text) if d is not None]
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
+    return seq_config.load_config(docs[0])
+
+
+def _schema(args: Sequence[str]) -> int:
+    if args:
+        sys.stderr.write(f"{NAME} schema takes no arguments\n")
+        return 2
+    sys.stdout.write(json.dumps(seq_config.schema(), indent=2) + "\n")
+    return 0
+
+
+__all__ = ["main"]

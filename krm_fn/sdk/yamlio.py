@@ -1,0 +1,200 @@
+"""YAML in and out for KRM functions: YAML 1.2 round trip that keeps comments, quotes and key order.
+
+Why ruamel.yaml: it keeps what a person wrote (comments, quoting, flow style) in the objects it loads, so a
+function that edits a workload in place writes back a diff a reviewer can read. It never constructs Python
+objects from tags. Two things it would do that orchestrators reject are turned off here: anchors and aliases
+are expanded on the way out, and a new string that a YAML 1.1 reader would take for a bool, number, null or
+date is quoted.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+
+from krm_fn.sdk.errors import InputError
+
+SeqIndent = Literal["compact", "wide"]
+
+_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_DOC_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)")
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 with an optional BOM; anything else is an :class:`InputError` naming the offset."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"input is not UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}") from None
+
+
+class _Representer(RoundTripRepresenter):
+    """Round-trip representer that never writes an alias and quotes strings other readers could retype."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def represent_str(self, data: str) -> Any:
+        if is_ambiguous(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
+def _yaml(seq_indent: SeqIndent = "compact") -> YAML:
+    yaml = YAML(typ="rt", pure=False)
+    yaml.Representer = _Representer
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # keep [{name: a}], not [name: a]
+    if seq_indent == "wide":
+        yaml.indent(mapping=2, sequence=4, offset=2)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
+
+
+@functools.lru_cache(maxsize=4096)
+def is_ambiguous(text: str) -> bool:
+    """Whether a plain scalar ``text`` would be read as something other than a string by YAML 1.1 or 1.2.
+
+    ``on``, ``yes``, ``1e3``, ``0123``, ``null``, ``2001-12-14``, ``~``, ``=`` and ``<<`` all would be by one reader
+    or another; kustomize once turned an unquoted ``1e3`` into ``1000``.
+    """
+    import yaml as pyyaml  # PyYAML's resolver is the YAML 1.1 reference that kubectl's parser follows
+
+    for tag, regexp in pyyaml.resolver.Resolver.yaml_implicit_resolvers.get(text[:1], []):
+        if regexp.match(text) and tag != "tag:yaml.org,2002:str":
+            return True
+    resolver = _yaml().resolver
+    from ruamel.yaml.nodes import ScalarNode
+
+    return bool(resolver.resolve(ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str")
+
+
+def _one_line(err: YAMLError) -> str:
+    if isinstance(err, MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = err.problem or err.context or type(err).__name__
+        return f"{what}{where}"
+    return " ".join(str(err).split())
+
+
+def load_all(text: str) -> list[Any]:
+    """Every document of a YAML stream, round-trip loaded; a syntax error is an :class:`InputError`."""
+    try:
+        return [doc for doc in _yaml().load_all(text)]
+    except YAMLError as err:
+        raise InputError(f"input is not valid YAML: {_one_line(err)}") from None
+    except (ValueError, TypeError, RecursionError) as err:
+        raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
+
+
+def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:
+    """One YAML document, with comments and quoting kept, no anchors or aliases, and no ``---`` line."""
+    out = io.StringIO()
+    _yaml(seq_indent).dump(without_aliases(obj), out)
+    return out.getvalue()
+
+
+def split_documents(text: str) -> list[str]:
+    """Cut a stream into the exact text of each document, so ``"".join(parts) == text``.
+
+    A document starts at a ``---`` line in column 0 (YAML forbids that line inside any scalar), which lets a
+    caller hand back every document it did not change byte for byte.
+    """
+    starts = [m.start() for m in _DOC_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [*starts, len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def document_header(doc_text: str) -> str:
+    """The ``---`` line that opens ``doc_text`` (with its newline), or ``""``."""
+    match = _DOC_START.match(doc_text)
+    if not match:
+        return ""
+    end = doc_text.find("\n")
+    return doc_text if end < 0 else doc_text[: end + 1]
+
+
+def detect_seq_indent(doc_text: str) -> SeqIndent:
+    """``wide`` when the first block sequence is indented under its key, else ``compact`` (kyaml's terms)."""
+    lines = doc_text.splitlines()
+    for before, line in itertools.pairwise(lines):
+        stripped = line.lstrip(" ")
+        if (stripped.startswith("- ") or stripped == "-") and before.rstrip().endswith(":"):
+            key_indent = len(before) - len(before.lstrip(" "))
+            return "wide" if len(line) - len(stripped) > key_indent else "compact"
+    return "compact"
+
+
+def has_aliases(obj: Any) -> bool:
+    """Whether ``obj`` holds anchors, aliases (one node reached twice) or merge keys."""
+    seen: set[int] = set()
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping | list):
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            if getattr(node, "merge", None) or _anchor(node):
+                return True
+            stack.extend(node.values() if isinstance(node, Mapping) else node)
+        elif _anchor(node):
+            return True
+    return False
+
+
+def _anchor(node: Any) -> bool:
+    anchor = getattr(node, "anchor", None)
+    return getattr(anchor, "value", None) is not None
+
+
+def without_aliases(obj: Any) -> Any:
+    """``obj`` itself when it has no anchors, aliases or merges; else a plain copy with all of them expanded.
+
+    kpt and kustomize reject anchors and aliases. Expanding costs the comments of that one object, which is
+    the price of never writing something they cannot read.
+    """
+    if not has_aliases(obj):
+        return obj
+    return to_plain(obj)
+
+
+def to_plain(node: Any) -> Any:
+    """A copy made of dicts, lists, str, int, float, bool and None: no round-trip types, anchors or merges."""
+    if isinstance(node, Mapping):
+        return {k if isinstance(k, str) else str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    for base in (str, int, float):
+        if isinstance(node, base):
+            return base(node)
+    return node
+
+
+def new_mapping() -> CommentedMap:
+    """An empty mapping that dumps in block style, as a person would write it."""
+    return CommentedMap()
+
+
+def new_sequence() -> CommentedSeq:
+    """An empty sequence that dumps in block style."""
+    return CommentedSeq()

@@ -1,0 +1,124 @@
+"""seq-fn's functionConfig as one typed, defaulted value (:class:`SequenceConfig`).
+
+Loading goes through the SDK (:mod:`krm_fn.sdk.fnconfig`), which accepts every form orchestrators send and
+validates against ``schema.json``; this module only turns the validated fields into typed values.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from krm_fn.sdk import fnconfig
+from krm_fn.sdk.objects import split_path
+from krm_fn.sdk.selector import Selector
+from krm_fn.sequencing import constants as c
+
+#: Tekton's entrypoint, from the registry Tekton publishes to since gcr.io closed in 2025; the suffix is the
+#: ko-built image name Tekton releases use. Override with ``entrypoint.image`` (pin a digest where you can).
+DEFAULT_ENTRYPOINT_IMAGE = "ghcr.io/tektoncd/pipeline/entrypoint-bff0a22da108bc2f16c818c97641a296:v1.0.0"
+
+
+@dataclass(frozen=True)
+class WorkloadKind:
+    """A pod-bearing kind the user adds: where its pod spec sits and whether its containers run to completion."""
+
+    api_version: str
+    kind: str
+    pod_spec_path: tuple[str, ...]
+    runs_to_completion: bool | None = None
+
+
+@dataclass(frozen=True)
+class EntrypointConfig:
+    """The entrypoint strategy's image and the commands of images whose steps have none."""
+
+    image: str = DEFAULT_ENTRYPOINT_IMAGE
+    commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SequenceConfig:
+    """Every setting, defaulted: ``SequenceConfig()`` is what no functionConfig means."""
+
+    selectors: tuple[Selector, ...] = ()
+    exclude: tuple[Selector, ...] = ()
+    strategy: c.Strategy = c.Strategy.AUTO
+    kubernetes_version: tuple[int, int] = (1, 29)
+    sidecars: tuple[str, ...] = ()
+    on_incompatible_fields: c.OnIncompatible = c.OnIncompatible.ERROR
+    on_error: c.OnError = c.OnError.STOP
+    entrypoint: EntrypointConfig = field(default_factory=EntrypointConfig)
+    workload_kinds: tuple[WorkloadKind, ...] = ()
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, Any]) -> SequenceConfig:
+        """Build from fields that passed the schema (as :func:`load_config` returns them)."""
+        entrypoint = fields.get("entrypoint") or {}
+        return cls(
+            selectors=tuple(Selector.from_dict(s) for s in fields.get("selectors") or ()),
+            exclude=tuple(Selector.from_dict(s) for s in fields.get("exclude") or ()),
+            strategy=c.Strategy(fields.get("strategy", c.Strategy.AUTO)),
+            kubernetes_version=parse_version(fields.get("kubernetesVersion", c.DEFAULT_KUBERNETES_VERSION)),
+            sidecars=tuple(fields.get("sidecars") or ()),
+            on_incompatible_fields=c.OnIncompatible(fields.get("onIncompatibleFields", "error")),
+            on_error=c.OnError(fields.get("onError", "stop")),
+            entrypoint=EntrypointConfig(
+                image=entrypoint.get("image", DEFAULT_ENTRYPOINT_IMAGE),
+                commands={k: tuple(v) for k, v in (entrypoint.get("commands") or {}).items()},
+            ),
+            workload_kinds=tuple(
+                WorkloadKind(
+                    api_version=w["apiVersion"],
+                    kind=w["kind"],
+                    pod_spec_path=split_path(w["podSpecPath"]),
+                    runs_to_completion=w.get("runsToCompletion"),
+                )
+                for w in fields.get("workloadKinds") or ()
+            ),
+        )
+
+    @property
+    def kubernetes_version_text(self) -> str:
+        """``1.29``: the version as users write it."""
+        return ".".join(map(str, self.kubernetes_version))
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """``"1.29"``, ``"v1.29.3"`` -> ``(1, 29)``; the schema has checked the shape."""
+    major, minor = text.lstrip("v").split(".")[:2]
+    return int(major), int(minor)
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the typed functionConfig's fields (``seq-fn schema`` prints it)."""
+    text = resources.files("krm_fn.sequencing").joinpath("schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def config_kind() -> fnconfig.ConfigKind:
+    """How the SDK recognises seq-fn's typed functionConfig."""
+    return fnconfig.ConfigKind(api_version=c.API_VERSION, kind=c.CONFIG_KIND, schema=schema())
+
+
+def load_config(fn_config: Mapping[str, Any] | None) -> SequenceConfig:
+    """Load any accepted form of functionConfig; raises :class:`~krm_fn.sdk.errors.ConfigError` naming the field."""
+    return SequenceConfig.from_fields(fnconfig.load(fn_config, config_kind()))
+
+
+def config_from_mapping(data: Mapping[str, Any] | SequenceConfig | None) -> SequenceConfig:
+    """For library callers: a ``SequenceConfig``, a full functionConfig object, or just its fields."""
+    if data is None:
+        return SequenceConfig()
+    if isinstance(data, SequenceConfig):
+        return data
+    if "kind" in data:
+        return load_config(data)
+    fnconfig.validate(data, schema())
+    return SequenceConfig.from_fields(data)

@@ -1,0 +1,59 @@
+"""Every name users type or see, defined once (see the contract, ``CONTRACT.md``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+GROUP = "seq-fn.dev"
+API_VERSION = f"{GROUP}/v1alpha1"
+CONFIG_KIND = "SequenceContainers"
+
+# Per-workload annotations (on the workload's metadata or its pod template's).
+ORDER = f"{GROUP}/order"
+SIDECARS = f"{GROUP}/sidecars"
+AFTER_PREFIX = f"{GROUP}/after."
+STRATEGY = f"{GROUP}/strategy"
+TIMEOUT_PREFIX = f"{GROUP}/timeout."
+SKIP = f"{GROUP}/skip"
+#: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
+SEQUENCED = f"{GROUP}/sequenced"
+
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+
+#: Fields Kubernetes forbids on an init container that is not a native sidecar.
+FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe", "resizePolicy")
+#: Native sidecars accept probes and lifecycle, but ``resizePolicy`` only from this version on.
+SIDECAR_RESIZE_POLICY_SINCE = (1, 33)
+#: Native sidecars (init containers with ``restartPolicy: Always``) are on by default from this version.
+NATIVE_SIDECARS_SINCE = (1, 29)
+DEFAULT_KUBERNETES_VERSION = "1.29"
+
+
+class Strategy(StrEnum):
+    """How the order is enforced; ``auto`` picks one by the workload's intent."""
+
+    AUTO = "auto"
+    INIT_CONTAINERS = "init-containers"
+    ENTRYPOINT = "entrypoint"
+    NATIVE_SIDECARS = "native-sidecars"
+
+
+class Intent(StrEnum):
+    """What ordering means for a workload: run to completion one by one, or start one by one and keep running."""
+
+    STEPS = "steps"
+    START_ORDER = "start order"
+
+
+class OnIncompatible(StrEnum):
+    """What to do with probes/lifecycle/resizePolicy on a container that must become a plain init container."""
+
+    ERROR = "error"
+    DROP = "drop"
+
+
+class OnError(StrEnum):
+    """What a failed step does to the next ones (entrypoint strategy)."""
+
+    STOP = "stop"
+    CONTINUE = "continue"

@@ -1,0 +1,187 @@
+"""Decide, for one pod spec, what will run in which order and how: a :class:`Plan`, or the reasons there is none.
+
+Planning reads and never edits, so ``seq-fn plan`` can show it and the strategies can trust it: every name in
+a plan exists, is unique, and is a step or a sidecar; the step order respects every ``after`` edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from krm_fn.sequencing import directives, ordering
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing.directives import Directives
+from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.constants import Intent, Strategy
+from krm_fn.sequencing.podspec import container_names
+from krm_fn.sequencing.report import Report
+from krm_fn.sequencing.workloads import PodTemplate
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with one pod spec.
+
+    ``steps`` is the run (or start) order; its last entry is the main container. ``waits_for`` holds each
+    step's direct predecessors: the previous step for a chain, the ``after`` annotation for a DAG.
+    """
+
+    intent: Intent
+    strategy: Strategy
+    steps: tuple[str, ...]
+    waits_for: Mapping[str, tuple[str, ...]]
+    sidecars: tuple[str, ...] = ()
+    is_dag: bool = False
+    timeouts: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def main(self) -> str:
+        """The container that stays a regular container (and kubectl's default)."""
+        return self.steps[-1]
+
+
+def plan(
+    obj: Mapping[str, object], template: PodTemplate, *, intent: Intent, config: SequenceConfig, report: Report
+) -> Plan | None:
+    """The plan for ``template``, or None when there is nothing to do or an error was reported."""
+    asked = directives.read(obj, template, report)
+    names = container_names(template, report)
+    if names is None or report.has_errors:
+        return None
+    sidecars = _sidecars(names, asked, config, report)
+    steps = [n for n in names if n not in sidecars]
+    if not steps:
+        report.error(
+            "every container is a sidecar: at least one must stay a step",
+            asked.path(c.SIDECARS) or f"{template.path}.containers",
+        )
+        return None
+    order = _order(steps, sidecars, asked, report)
+    if order is None or (len(order) == 1 and not sidecars):
+        return None
+    strategy = _strategy(intent, asked, config, report)
+    needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
+    if needs_sidecars and config.kubernetes_version < c.NATIVE_SIDECARS_SINCE:
+        report.error(
+            f"native sidecars need Kubernetes >= 1.29 but kubernetesVersion is {config.kubernetes_version_text}: "
+            "raise kubernetesVersion in the functionConfig if every cluster runs 1.29 or newer"
+            + (", or drop the sidecars" if sidecars else ", or use strategy entrypoint or init-containers"),
+            asked.path(c.SIDECARS) or "kubernetesVersion",
+        )
+    for name in asked.timeouts:
+        if name not in steps:
+            report.error(f"timeout for {name!r}, which is not a step", asked.path(c.TIMEOUT_PREFIX + name))
+        elif strategy is not Strategy.ENTRYPOINT:
+            report.warn(
+                f"timeout for {name!r} is ignored: only strategy entrypoint enforces step timeouts",
+                asked.path(c.TIMEOUT_PREFIX + name),
+            )
+    if report.has_errors or strategy is None:
+        return None
+    is_dag = bool(asked.after)
+    waits_for = {n: asked.after.get(n, ()) for n in order} if is_dag else ordering.chain(order)
+    return Plan(
+        intent=intent,
+        strategy=strategy,
+        steps=tuple(order),
+        waits_for=waits_for,
+        sidecars=tuple(sidecars),
+        is_dag=is_dag,
+        timeouts=dict(asked.timeouts),
+    )
+
+
+def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, report: Report) -> list[str]:
+    for name in asked.sidecars:
+        if name not in names:
+            report.error(f"sidecar {name!r} is not one of the containers ({', '.join(names)})", asked.path(c.SIDECARS))
+    chosen = set(config.sidecars) | set(asked.sidecars)
+    return [n for n in names if n in chosen]
+
+
+def _order(steps: list[str], sidecars: list[str], asked: Directives, report: Report) -> list[str] | None:
+    """The step order: the order annotation (or container order), then made to respect every ``after`` edge."""
+    base = steps
+    if asked.order is not None:
+        path = asked.path(c.ORDER)
+        _check_names(asked.order, label="order", steps=steps, sidecars=sidecars, path=path, report=report)
+        missing = [n for n in steps if n not in asked.order]
+        if missing:
+            report.error(
+                f"order must name every step; missing: {', '.join(missing)} (or list them in {c.SIDECARS})", path
+            )
+        base = list(asked.order)
+    for name, deps in asked.after.items():
+        path = asked.path(c.AFTER_PREFIX + name)
+        label = f"after.{name}"
+        _check_names((name, *deps), label=label, steps=steps, sidecars=sidecars, path=path, report=report)
+        if name in deps:
+            report.error(f"{name!r} cannot wait for itself", path)
+    if report.has_errors:
+        return None
+    try:
+        order = ordering.linearise(base, asked.after)
+    except ordering.CycleError as err:
+        report.error(f"the after annotations form a cycle: {err}", asked.path(c.AFTER_PREFIX + err.cycle[0]))
+        return None
+    if asked.order is not None and order != base:
+        first = next(i for i, (a, b) in enumerate(zip(order, base, strict=True)) if a != b)
+        report.error(
+            f"order puts {base[first]!r} before {order[first]!r}, but the after annotations make "
+            f"{base[first]!r} wait for it",
+            asked.path(c.ORDER),
+        )
+        return None
+    return order
+
+
+def _check_names(
+    names: Sequence[str], *, label: str, steps: list[str], sidecars: list[str], path: str | None, report: Report
+) -> None:
+    """Every name must be a step: a sidecar starts before all steps, and an unknown name is a typo."""
+    for name in names:
+        if name in sidecars:
+            report.error(
+                f"{label} names {name!r}, a sidecar: sidecars start before every step and are not ordered", path
+            )
+        elif name not in steps:
+            report.error(f"{label} names {name!r}, which is not a container (containers: {', '.join(steps)})", path)
+
+
+def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report: Report) -> Strategy | None:
+    """The strategy for this workload: its annotation, else the config's; ``auto`` goes by intent."""
+    chosen = asked.strategy or config.strategy
+    where = asked.path(c.STRATEGY) or "strategy"
+    if chosen is Strategy.AUTO:
+        return Strategy.INIT_CONTAINERS if intent is Intent.STEPS else Strategy.NATIVE_SIDECARS
+    if intent is Intent.STEPS and chosen is Strategy.NATIVE_SIDECARS:
+        report.error(
+            "strategy native-sidecars gives a start order, but these containers are steps that run to "
+            "completion (a sidecar that exits is restarted): use init-containers or entrypoint",
+            where,
+        )
+        return None
+    if intent is Intent.START_ORDER and chosen is Strategy.ENTRYPOINT:
+        report.error(
+            "strategy entrypoint runs each step once, but this Pod restarts its containers "
+            "(restartPolicy Always), so a finished step would run again and the order holds only for the "
+            "first pass: use native-sidecars",
+            where,
+        )
+        return None
+    if intent is Intent.START_ORDER and chosen is Strategy.INIT_CONTAINERS:
+        if asked.strategy is None:
+            report.error(
+                "strategy init-containers would make long-running containers (restartPolicy Always) "
+                "run-to-completion init containers, and the Pod would never start: use native-sidecars, "
+                f"or annotate the workload with {c.STRATEGY}: init-containers if those containers exit",
+                where,
+            )
+            return None
+        report.warn(
+            "init-containers on a long-running workload: every container but the last must exit 0 "
+            "before the next starts, on every Pod start",
+            where,
+        )
+    return chosen

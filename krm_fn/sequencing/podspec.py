@@ -1,0 +1,182 @@
+"""Small, shared edits of a pod spec: find containers, move them into ``initContainers``, check what Kubernetes forbids.
+
+Every function edits the mappings in place and keeps the ones it moves (with their comments); new keys are
+placed beside the keys they belong with.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from krm_fn.sdk import objects
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing.report import Report
+from krm_fn.sequencing.workloads import PodTemplate
+
+Container = MutableMapping[str, Any]
+
+#: failureThreshold of a startupProbe derived from a readinessProbe that sets none.
+STARTUP_FAILURE_THRESHOLD = 30
+
+
+def container_names(template: PodTemplate, report: Report) -> list[str] | None:
+    """The names in ``containers``, in order, after checking what any later step relies on.
+
+    ``containers`` must be a non-empty list of mappings with a string ``name`` and ``image``; names must be
+    unique across ``initContainers`` and ``containers``. Returns None (with errors reported) otherwise.
+    """
+    names: list[str] = []
+    seen: set[str] = set()
+    ok = True
+    for key in ("initContainers", "containers"):
+        items = template.spec.get(key)
+        path = f"{template.path}.{key}"
+        if items is None and key == "initContainers":
+            continue
+        if not isinstance(items, list) or (key == "containers" and not items):
+            report.error(f"{key} must be a non-empty list of containers", path)
+            return None
+        for index, item in enumerate(items):
+            where = f"{path}[{index}]"
+            name = item.get("name") if isinstance(item, Mapping) else None
+            if not isinstance(item, Mapping):
+                report.error("a container must be a mapping", where)
+                ok = False
+                continue
+            if not isinstance(name, str) or not name:
+                report.error("container has no name", f"{where}.name")
+                ok = False
+                continue
+            if not isinstance(item.get("image"), str) or not item.get("image"):
+                report.error(f"container {name!r} has no image", f"{where}.image")
+                ok = False
+            if name in seen:
+                report.error(
+                    f"container name {name!r} is used twice (names are unique across initContainers and containers)",
+                    f"{where}.name",
+                )
+                ok = False
+            seen.add(name)
+            if key == "containers":
+                names.append(name)
+    return names if ok else None
+
+
+def path_of(template: PodTemplate, name: str) -> str:
+    """Field path of container ``name`` where it stands now."""
+    for key in ("initContainers", "containers"):
+        for index, item in enumerate(template.spec.get(key) or ()):
+            if item.get("name") == name:
+                return f"{template.path}.{key}[{index}]"
+    return f"{template.path}.containers"
+
+
+def take(template: PodTemplate, names: Sequence[str]) -> list[Container]:
+    """Remove the named containers from ``containers`` and return them in the order of ``names``."""
+    current = template.spec["containers"]
+    by_name = {item["name"]: item for item in current}
+    for name in names:
+        current.remove(by_name[name])
+    return [by_name[name] for name in names]
+
+
+def move_to_init(template: PodTemplate, names: Sequence[str]) -> list[tuple[str, Container]]:
+    """Move the named containers, in that order, to the end of ``initContainers`` (created before ``containers``).
+
+    Returns each moved container with its new field path. The user's own init containers stay first.
+    """
+    if not names:
+        return []
+    moved = take(template, names)
+    if not isinstance(template.spec.get("initContainers"), list):
+        objects.set_key(template.spec, "initContainers", [], before="containers")
+    init = template.spec["initContainers"]
+    start = len(init)
+    init.extend(moved)
+    return [(f"{template.path}.initContainers[{start + i}]", ctr) for i, ctr in enumerate(moved)]
+
+
+def check_plain_init(container: Container, *, path: str, drop: bool, report: Report) -> None:
+    """A plain init container may not carry probes, lifecycle or resizePolicy: refuse, or drop with a warning."""
+    name = container["name"]
+    for key in c.FORBIDDEN_ON_INIT:
+        if key not in container:
+            continue
+        if drop:
+            del container[key]
+            report.warn(f"dropped {key} of {name!r}: Kubernetes forbids it on an init container", f"{path}.{key}")
+        else:
+            report.error(
+                f"container {name!r} has {key}, which Kubernetes forbids on an init container: remove it, set "
+                "onIncompatibleFields: drop, or use strategy entrypoint (keeps steps as containers)",
+                f"{path}.{key}",
+            )
+    warn_named_ports(container, path=path, report=report)
+
+
+def warn_named_ports(container: Container, *, path: str, report: Report) -> None:
+    """Ports of init containers are not a Service's to find: a ``targetPort`` that names one stops resolving."""
+    for index, port in enumerate(container.get("ports") or ()):
+        if isinstance(port, Mapping) and port.get("name"):
+            report.warn(
+                f"container {container['name']!r} is now an init container; a Service whose targetPort names "
+                f"its port {port['name']!r} may not reach it: use the port number",
+                f"{path}.ports[{index}].name",
+            )
+
+
+def make_native_sidecar(
+    container: Container, *, path: str, kubernetes_version: tuple[int, int], report: Report
+) -> None:
+    """Turn a container into a native sidecar whose start gates the next one.
+
+    Kubernetes starts the next init container once a sidecar is *started*: running, and its startupProbe
+    passed if it has one. A readinessProbe does not gate, so one is copied as the startupProbe.
+    """
+    name = container["name"]
+    if "resizePolicy" in container and kubernetes_version < c.SIDECAR_RESIZE_POLICY_SINCE:
+        since = ".".join(map(str, c.SIDECAR_RESIZE_POLICY_SINCE))
+        report.error(
+            f"container {name!r} has resizePolicy, which Kubernetes accepts on a native sidecar only "
+            f"from {since}: remove it or raise kubernetesVersion",
+            f"{path}.resizePolicy",
+        )
+    warn_named_ports(container, path=path, report=report)
+    objects.set_key(container, "restartPolicy", "Always", before=_key_after(container, "image"))
+    if "startupProbe" in container:
+        return
+    readiness = container.get("readinessProbe")
+    if isinstance(readiness, MutableMapping):
+        probe = copy.deepcopy(readiness)  # keeps ruamel's flow style and comments
+        if "successThreshold" in probe:
+            probe["successThreshold"] = 1  # Kubernetes requires 1 on a startupProbe
+        if "failureThreshold" not in probe:
+            # A startupProbe that fails kills the container: give a slow start 30 periods (5 minutes at the
+            # default 10 s), as Kubernetes' own startupProbe examples do, instead of readiness' default 3.
+            probe["failureThreshold"] = STARTUP_FAILURE_THRESHOLD
+        objects.set_key(container, "startupProbe", probe, before=_key_after(container, "readinessProbe"))
+        return
+    report.warn(
+        f"container {name!r} has no startupProbe or readinessProbe: the next container starts as soon "
+        f"as {name!r} is running, not when it is ready",
+        path,
+    )
+
+
+def _key_after(mapping: Mapping[str, Any], key: str) -> str | None:
+    keys = list(mapping)
+    if key in keys and keys.index(key) + 1 < len(keys):
+        return keys[keys.index(key) + 1]
+    return None
+
+
+def set_default_container(template: PodTemplate, name: str) -> bool:
+    """Point ``kubectl logs/exec`` at the main container, unless the user chose one. Returns whether it set it."""
+    metadata = objects.ensure_mapping(template.holder, "metadata", before="spec")
+    notes = objects.ensure_mapping(metadata, "annotations")
+    if c.DEFAULT_CONTAINER in notes:
+        return False
+    notes[c.DEFAULT_CONTAINER] = name
+    return True

@@ -1,0 +1,36 @@
+"""What the pure core has to say about one workload, before it becomes SDK results with a resourceRef."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from krm_fn.sdk.results import Severity
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One message about a workload; ``path`` is a field path inside that workload."""
+
+    severity: Severity
+    message: str
+    path: str | None = None
+
+
+@dataclass
+class Report:
+    """Collects findings; planning and strategies keep going after an error so the user sees all of them."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def error(self, message: str, path: str | None = None) -> None:
+        """Something that cannot be done: the workload stays as it was and the run exits 1."""
+        self.findings.append(Finding("error", message, path))
+
+    def warn(self, message: str, path: str | None = None) -> None:
+        """Something the user should know; the workload is still sequenced."""
+        self.findings.append(Finding("warning", message, path))
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any finding is an error."""
+        return any(f.severity == "error" for f in self.findings)

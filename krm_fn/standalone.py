@@ -1,0 +1,102 @@
+"""Standalone mode: plain multi-document YAML in, plain multi-document YAML out (``seq-fn -f pod.yaml``).
+
+Documents seq-fn does not change are written back byte for byte, comments and ``---`` lines included; a
+changed document keeps its comments, quoting and list indentation. On any error nothing goes to stdout, so
+``seq-fn -f job.yaml | kubectl apply -f -`` never applies a half-sequenced or unsequenced set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from krm_fn.sdk import resourcelist, yamlio
+from krm_fn.sdk.errors import InputError
+from krm_fn.sdk.results import Results
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Document:
+    """One document of the input: its exact text, and the object it holds when it is a Kubernetes object."""
+
+    text: str
+    obj: Any = None
+    source: str = ""
+
+
+def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
+    """Every document of every file (a directory: its ``*.yaml``/``*.yml`` files, sorted; ``-``: stdin)."""
+    docs: list[Document] = []
+    for source in sources:
+        for name, data in _files(source, read_stdin):
+            docs.extend(_documents(yamlio.decode(data), source=name))
+    return docs
+
+
+def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
+    if source == "-":
+        yield "<stdin>", read_stdin()
+        return
+    path = Path(source)
+    if path.is_dir():
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and p.suffix in YAML_SUFFIXES and not any(part.startswith(".") for part in p.parts[-1:])
+        )
+        for file in found:
+            yield str(file), _read(file)
+        return
+    yield source, _read(path)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _documents(text: str, *, source: str) -> list[Document]:
+    out: list[Document] = []
+    for part in yamlio.split_documents(text):
+        try:
+            loaded = [d for d in yamlio.load_all(part) if d is not None]
+        except InputError as err:
+            raise InputError(f"{source}: {err}") from None
+        if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
+            rl = resourcelist.parse(part)
+            out.extend(Document(yamlio.dump(item), item, source) for item in rl.items)
+            continue
+        obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
+        out.append(Document(part, obj, source))
+    return out
+
+
+def _is_object(doc: Any) -> bool:
+    return isinstance(doc, Mapping) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+
+
+def render(docs: list[Document], changed: Mapping[int, Any]) -> str:
+    """The output stream: unchanged documents verbatim, changed ones re-emitted in their own list indentation."""
+    out: list[str] = []
+    for index, doc in enumerate(docs):
+        text = doc.text
+        if index in changed:
+            header = yamlio.document_header(text)
+            text = header + yamlio.dump(changed[index], seq_indent=yamlio.detect_seq_indent(text))
+        if not text.endswith("\n"):
+            text += "\n"
+        if out and not yamlio.document_header(text):
+            text = "---\n" + text
+        out.append(text)
+    return "".join(out)
+
+
+def stderr_lines(results: Results, *, verbose: bool) -> str:
+    """Errors and warnings always (standalone mode has no results channel); infos with ``--verbose``."""
+    return "".join(f"seq-fn: {r.one_line()}\n" for r in results if verbose or r.severity != "info")

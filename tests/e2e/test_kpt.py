@@ -1,0 +1,99 @@
+"""seq-fn under the real kpt: ``fn eval --exec`` with key=values and with ``--fn-config``, ``fn render``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from krm_fn.sdk import yamlio
+from tests.e2e.conftest import need, run, snapshot
+from tests.support import kube
+
+pytestmark = pytest.mark.e2e
+
+
+def objects_in(path: Path) -> list:
+    return [d for d in yamlio.load_all(path.read_text()) if d is not None]
+
+
+def init_names(obj) -> list[str]:
+    return [c["name"] for c in obj["spec"]["template"]["spec"].get("initContainers") or []]
+
+
+def test_eval_exec_with_key_values_sequences_and_leaves_other_files_byte_identical(package: Path):
+    before = snapshot(package)
+    done = run(
+        [
+            need("kpt"),
+            "fn",
+            "eval",
+            str(package),
+            "--exec",
+            need("seq-fn"),
+            "--",
+            "strategy=auto",
+            "sidecars=transform,not-in-any-workload",
+        ]
+    )
+    assert done.returncode == 0, done.stderr
+    assert "extract -> load as init containers; sidecars transform as native sidecars" in done.stderr
+    after = snapshot(package)
+    assert after["settings.yaml"] == before["settings.yaml"]
+    job = objects_in(package / "job.yaml")[0]
+    assert init_names(job) == ["transform", "extract"]  # the sidecar first, from the ConfigMap's comma list
+    assert job["spec"]["template"]["spec"]["initContainers"][0]["restartPolicy"] == "Always"
+    deploy = objects_in(package / "deploy.yaml")[0]
+    assert init_names(deploy) == ["config-agent"]
+    for obj in (job, deploy):
+        kube.check_workload(obj)
+
+
+def test_eval_twice_changes_nothing_the_second_time(package: Path):
+    kpt, seq_fn = need("kpt"), need("seq-fn")
+    assert run([kpt, "fn", "eval", str(package), "--exec", seq_fn]).returncode == 0
+    once = snapshot(package)
+    assert run([kpt, "fn", "eval", str(package), "--exec", seq_fn]).returncode == 0
+    assert snapshot(package) == once
+
+
+def test_eval_with_fn_config_file(package: Path, tmp_path: Path):
+    config = tmp_path / "sequence.yaml"
+    config.write_text(
+        "apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata: {name: s}\n"
+        "selectors: [{kind: Deployment}]\n"
+    )
+    before = snapshot(package)
+    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), "--fn-config", str(config)])
+    assert done.returncode == 0, done.stderr
+    after = snapshot(package)
+    assert after["job.yaml"] == before["job.yaml"], "the Job is not selected"
+    assert init_names(objects_in(package / "deploy.yaml")[0]) == ["config-agent"]
+
+
+def test_eval_with_a_bad_config_fails_and_writes_nothing(package: Path):
+    before = snapshot(package)
+    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), "--", "strategy=fastest"])
+    assert done.returncode != 0
+    assert "must be one of auto, init-containers" in done.stderr
+    assert snapshot(package) == before
+
+
+def test_render_runs_the_kptfile_pipeline_with_selectors(package: Path):
+    (package / "Kptfile").write_text(
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n"
+        '  annotations:\n    config.kubernetes.io/local-config: "true"\n'
+        "pipeline:\n  mutators:\n  - exec: seq-fn\n    configPath: sequence.yaml\n"
+        "    selectors:\n    - kind: Job\n"
+    )
+    (package / "sequence.yaml").write_text(
+        "apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata:\n  name: sequence\n"
+        '  annotations:\n    config.kubernetes.io/local-config: "true"\nstrategy: init-containers\n'
+    )
+    before = snapshot(package)
+    done = run([need("kpt"), "fn", "render", str(package), "--allow-exec"])
+    assert done.returncode == 0, done.stderr
+    after = snapshot(package)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"job.yaml"}, "only the selected Job changes; Kptfile, config and the rest stay as they were"
+    assert init_names(objects_in(package / "job.yaml")[0]) == ["extract", "transform"]

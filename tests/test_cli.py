@@ -1,0 +1,124 @@
+"""The ``seq-fn`` command: standalone mode over files, KRM mode on stdin, and the helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from krm_fn.sdk import yamlio
+from krm_fn.sequencing.config import schema
+from tests.support.run import command, resource_list
+
+GOLDEN = Path(__file__).parent / "golden"
+STREAM = """\
+# leading comment document
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}   # flow style, odd spacing
+spec:
+  ports: [{port: 80, targetPort: 'http'}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: etl
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: a     # wide list indentation
+          image: busybox:1.36
+        - name: b
+          image: busybox:1.36
+---
+not: a kubernetes object
+"""
+
+
+def test_standalone_keeps_untouched_documents_byte_for_byte_and_the_changed_ones_style(tmp_path: Path):
+    source = tmp_path / "all.yaml"
+    source.write_text(STREAM)
+    ran = command(["-f", str(source)])
+    assert ran.code == 0, ran.stderr
+    parts = yamlio.split_documents(ran.stdout)
+    original = yamlio.split_documents(STREAM)
+    assert len(parts) == 4
+    assert parts[0] == original[0] and parts[1] == original[1] and parts[3] == original[3]
+    assert "      initContainers:\n        - name: a     # wide list indentation\n" in parts[2]
+    assert "kubectl.kubernetes.io/default-container: b" in parts[2]
+
+
+def test_standalone_reads_stdin_directories_and_resource_lists(tmp_path: Path):
+    (tmp_path / "a.yaml").write_text((GOLDEN / "job-chain" / "input.yaml").read_text())
+    (tmp_path / "b.yml").write_text(resource_list((GOLDEN / "pod-never-steps" / "input.yaml").read_text()))
+    (tmp_path / "notes.txt").write_text("ignored")
+    from_dir = command([str(tmp_path)])
+    assert from_dir.code == 0, from_dir.stderr
+    kinds = [d["kind"] for d in yamlio.load_all(from_dir.stdout)]
+    assert kinds == ["Job", "Pod"], "a ResourceList file comes out as plain objects"
+    from_stdin = command(["-"], stdin=(tmp_path / "a.yaml").read_text())
+    assert from_stdin.stdout == yamlio.split_documents(from_dir.stdout)[0]
+
+
+def test_standalone_with_a_config_file(tmp_path: Path):
+    config = tmp_path / "config.yaml"
+    config.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {sidecars: transform}\n")
+    ran = command(["--config", str(config), str(GOLDEN / "job-chain" / "input.yaml")])
+    assert ran.code == 0, ran.stderr
+    spec = yamlio.load_all(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert [(c["name"], c.get("restartPolicy")) for c in spec["initContainers"]] == [
+        ("transform", "Always"),
+        ("extract", None),
+    ]
+
+
+def test_standalone_error_prints_nothing_on_stdout_and_exits_1():
+    ran = command(["-f", str(GOLDEN / "error-cycle" / "input.yaml")])
+    assert ran.code == 1
+    assert ran.stdout == ""
+    assert (
+        "error: Job cycle: metadata.annotations[seq-fn.dev/after.a]: the after annotations form a cycle" in ran.stderr
+    )
+    assert "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["-"], "a: [", "input is not valid YAML"),
+        (["/nonexistent/file.yaml"], "", "cannot read /nonexistent/file.yaml"),
+        ([], "kind: Deployment\napiVersion: apps/v1\n", "expected kind ResourceList"),
+        ([], "", "input is empty"),
+    ],
+)
+def test_unreadable_input_exits_2_with_one_line(args, stdin, message):
+    ran = command(args, stdin=stdin)
+    assert ran.code == 2
+    assert message in ran.stderr and ran.stderr.count("\n") == 1
+    assert ran.stdout == ""
+
+
+def test_a_bad_config_file_in_standalone_mode_names_the_file_and_field(tmp_path: Path):
+    config = tmp_path / "c.yaml"
+    config.write_text("apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nonError: retry\n")
+    ran = command(["--config", str(config), str(GOLDEN / "job-chain" / "input.yaml")])
+    assert ran.code == 1
+    assert f"{config}: onError: must be one of stop, continue" in ran.stderr
+
+
+def test_krm_mode_on_stdin():
+    ran = command([], stdin=resource_list((GOLDEN / "job-chain" / "input.yaml").read_text()))
+    assert ran.code == 0
+    doc = yamlio.load_all(ran.stdout)[0]
+    assert doc["kind"] == "ResourceList" and doc["results"][0]["severity"] == "info"
+
+
+def test_schema_version_and_help():
+    assert json.loads(command(["schema"]).stdout) == schema()
+    assert command(["--version"]).stdout.startswith("seq-fn ")
+    helped = command(["--help"])
+    assert helped.code == 0 and "standalone" in helped.stdout and "exit codes" in helped.stdout

@@ -1,0 +1,72 @@
+"""The library API, as a Python caller uses it."""
+
+import copy
+
+import pytest
+
+import krm_fn
+
+JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "etl"},
+    "spec": {
+        "template": {
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{"name": "extract", "image": "busybox"}, {"name": "load", "image": "busybox"}],
+            }
+        }
+    },
+}
+
+
+def test_sequence_returns_a_new_workload_and_leaves_the_input_alone():
+    before = copy.deepcopy(JOB)
+    out = krm_fn.sequence(JOB)
+    assert before == JOB
+    spec = out["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["extract"]
+    assert [c["name"] for c in spec["containers"]] == ["load"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"sidecars": ["extract"]},
+        krm_fn.SequenceConfig(sidecars=("extract",)),
+        {"apiVersion": "seq-fn.dev/v1alpha1", "kind": "SequenceContainers", "sidecars": ["extract"]},
+        {"apiVersion": "v1", "kind": "ConfigMap", "data": {"sidecars": "extract"}},
+    ],
+    ids=["fields", "dataclass", "typed", "configmap"],
+)
+def test_every_config_form_is_accepted(config):
+    out = krm_fn.sequence(JOB, config)
+    assert out["spec"]["template"]["spec"]["initContainers"][0]["restartPolicy"] == "Always"
+
+
+def test_a_bad_config_raises_config_error_naming_the_field():
+    with pytest.raises(krm_fn.ConfigError, match=r"^strategy: must be one of"):
+        krm_fn.sequence(JOB, {"strategy": "fast"})
+
+
+def test_an_impossible_workload_raises_with_every_error():
+    bad = copy.deepcopy(JOB)
+    bad["metadata"]["annotations"] = {"seq-fn.dev/order": "nope"}
+    with pytest.raises(krm_fn.SequencingError) as raised:
+        krm_fn.sequence(bad)
+    messages = [r.message for r in raised.value.results]
+    assert any("'nope'" in m for m in messages) and any("missing" in m for m in messages)
+
+
+def test_sequence_resources_keeps_order_and_returns_results():
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}
+    items, results = krm_fn.sequence_resources([service, JOB])
+    assert items[0] is service
+    assert items[1]["metadata"]["annotations"]["seq-fn.dev/sequenced"] == "init-containers"
+    assert [r.severity for r in results] == ["info"]
+
+
+def test_a_non_workload_comes_back_as_it_is():
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}
+    assert krm_fn.sequence(service) is service
