@@ -18,9 +18,12 @@ from krm_fn.sdk.objects import split_path
 from krm_fn.sdk.selector import Selector
 from krm_fn.sequencing import constants as c
 
-#: Tekton's entrypoint, from the registry Tekton publishes to since gcr.io closed in 2025; the suffix is the
-#: ko-built image name Tekton releases use. Override with ``entrypoint.image`` (pin a digest where you can).
-DEFAULT_ENTRYPOINT_IMAGE = "ghcr.io/tektoncd/pipeline/entrypoint-bff0a22da108bc2f16c818c97641a296:v1.0.0"
+#: Tekton's entrypoint (release v1.12.0), from ghcr.io, where Tekton publishes since its gcr.io images closed in
+#: 2025; the suffix is ko's name for the image. Pinned by digest. Override with ``entrypoint.image``.
+DEFAULT_ENTRYPOINT_IMAGE = (
+    "ghcr.io/tektoncd/pipeline/entrypoint-bff0a22da108bc2f16c818c97641a296:v1.12.0"
+    "@sha256:3ec960b07abd85604242e146092e72f11be8787452c2a20d12a37fdee4a666e2"
+)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from krm_fn.sequencing import directives, ordering
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing.directives import Directives
+from krm_fn.sequencing import directives, ordering
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import Intent, Strategy
+from krm_fn.sequencing.directives import Directives
 from krm_fn.sequencing.podspec import container_names
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate

@@ -87,15 +87,16 @@ def move_to_init(template: PodTemplate, names: Sequence[str]) -> list[tuple[str,
 
     Returns each moved container with its new field path. The user's own init containers stay first.
     """
-    if not names:
-        return []
-    moved = take(template, names)
+    return [add_init(template, container) for container in take(template, names)] if names else []
+
+
+def add_init(template: PodTemplate, container: Container) -> tuple[str, Container]:
+    """Append ``container`` to ``initContainers`` (created just before ``containers``); returns its field path."""
     if not isinstance(template.spec.get("initContainers"), list):
         objects.set_key(template.spec, "initContainers", [], before="containers")
     init = template.spec["initContainers"]
-    start = len(init)
-    init.extend(moved)
-    return [(f"{template.path}.initContainers[{start + i}]", ctr) for i, ctr in enumerate(moved)]
+    init.append(container)
+    return f"{template.path}.initContainers[{len(init) - 1}]", container
 
 
 def check_plain_init(container: Container, *, path: str, drop: bool, report: Report) -> None:
@@ -144,7 +145,7 @@ def make_native_sidecar(
             f"{path}.resizePolicy",
         )
     warn_named_ports(container, path=path, report=report)
-    objects.set_key(container, "restartPolicy", "Always", before=_key_after(container, "image"))
+    objects.set_key(container, "restartPolicy", "Always", before=key_after(container, "image"))
     if "startupProbe" in container:
         return
     readiness = container.get("readinessProbe")
@@ -156,7 +157,7 @@ def make_native_sidecar(
             # A startupProbe that fails kills the container: give a slow start 30 periods (5 minutes at the
             # default 10 s), as Kubernetes' own startupProbe examples do, instead of readiness' default 3.
             probe["failureThreshold"] = STARTUP_FAILURE_THRESHOLD
-        objects.set_key(container, "startupProbe", probe, before=_key_after(container, "readinessProbe"))
+        objects.set_key(container, "startupProbe", probe, before=key_after(container, "readinessProbe"))
         return
     report.warn(
         f"container {name!r} has no startupProbe or readinessProbe: the next container starts as soon "
@@ -165,7 +166,8 @@ def make_native_sidecar(
     )
 
 
-def _key_after(mapping: Mapping[str, Any], key: str) -> str | None:
+def key_after(mapping: Mapping[str, Any], key: str) -> str | None:
+    """The key that follows ``key`` (where a new key goes to stand right after ``key``), or None."""
     keys = list(mapping)
     if key in keys and keys.index(key) + 1 < len(keys):
         return keys[keys.index(key) + 1]

@@ -16,8 +16,8 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sdk.selector import is_selected
-from krm_fn.sequencing import directives, planning, podspec, sidecars, strategies, workloads
 from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import directives, planning, podspec, sidecars, strategies, workloads
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
