@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what the tests need: Debian packages for the runtime tests (podman and a static busybox to build local
+# images from), then seq-fn itself with its Python test dependencies. kpt and kubectl must already be on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(podman runc catatonit busybox-static)
+missing=()
+for deb in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install these Debian packages first (as root): ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m pip install -q -e '.[test]'

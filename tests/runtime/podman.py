@@ -1,0 +1,148 @@
+"""Real containers under podman: local images built from Debian's static busybox, Pods played with ``kube play``.
+
+podman traps this module works around (from the project's runtime notes): an emptyDir becomes a named volume
+that is silently reused, so every volume a test Pod uses is removed before and after it plays; finished init
+containers are kept (annotation below) so their timestamps and exit codes can be read; Jobs cannot be played, so
+a Job's pod template is played as a Pod.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from krm_fn.sdk import yamlio
+
+HERE = Path(__file__).parent
+BUSYBOX = "localhost/seq-fn-test-busybox:local"
+STANDIN = "localhost/seq-fn-test-entrypoint:local"
+APPLETS = ("sh", "echo", "sleep", "cat", "touch", "test", "cut", "date", "mkdir", "cp", "chmod", "rm", "ls",
+           "printf", "tr", "timeout", "kill", "id", "env", "true", "false", "grep", "wc")  # fmt: skip
+KEEP_INIT = {"io.podman.annotations.init.container.type": "always"}
+
+
+def environment() -> None:
+    """Point podman at this suite's settings (runc, cgroupfs, ulimits these machines can grant)."""
+    os.environ["CONTAINERS_CONF"] = str(HERE / "containers.conf")
+
+
+def podman(*args: str, check: bool = True, timeout: float = 300, stdin: bytes | None = None) -> str:
+    """Run podman; fail with its stderr when it fails and ``check`` is set."""
+    done = subprocess.run(["podman", *args], capture_output=True, timeout=timeout, input=stdin, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} exited {done.returncode}: {done.stderr.decode()}")
+    return done.stdout.decode()
+
+
+def image_exists(name: str) -> bool:
+    return subprocess.run(["podman", "image", "exists", name], check=False).returncode == 0
+
+
+def build_images() -> None:
+    """Build the busybox image and the entrypoint stand-in image once per machine (cached by podman)."""
+    busybox = shutil.which("busybox")
+    assert busybox, "busybox-static is not installed (apt-get install busybox-static)"
+    for name, extra in ((BUSYBOX, False), (STANDIN, True)):
+        if image_exists(name):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "rootfs"
+            for folder in ("bin", "etc", "tmp", "ko-app"):
+                (root / folder).mkdir(parents=True)
+            shutil.copy(busybox, root / "bin" / "busybox")
+            for applet in APPLETS:
+                (root / "bin" / applet).symlink_to("busybox")
+            (root / "etc" / "passwd").write_text(
+                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                "nonroot:x:65532:65532:nonroot:/home/nonroot:/bin/false\n"
+            )
+            (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\nnonroot:x:65532:\n")
+            (root / "tmp").chmod(0o1777)
+            changes = ["--change", "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+            if extra:
+                shutil.copy(HERE / "entrypoint-standin.sh", root / "ko-app" / "entrypoint")
+                (root / "ko-app" / "entrypoint").chmod(0o555)
+                changes += ["--change", "USER 65532"]  # like Tekton's image: non-root
+            tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+            podman("import", *changes, "-", name, stdin=tar)
+
+
+@dataclass(frozen=True)
+class State:
+    """What podman says of one container after the Pod ran."""
+
+    status: str
+    exit_code: int
+    started: str
+    finished: str
+
+
+@dataclass
+class PlayedPod:
+    """A Pod that ``podman kube play`` ran; read its containers' states and logs."""
+
+    name: str
+    manifest: Path
+    play_code: int
+    play_output: str
+
+    def wait(self, containers: Sequence[str], timeout: float = 120) -> None:
+        """Wait until the named containers have exited."""
+        podman("wait", *(f"{self.name}-{c}" for c in containers), timeout=timeout)
+
+    def state(self, container: str) -> State:
+        fmt = "{{.State.Status}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.State.FinishedAt}}"
+        status, code, started, finished = (
+            podman("inspect", f"{self.name}-{container}", "--format", fmt).strip().split("|")
+        )
+        return State(status, int(code), started, finished)
+
+    def logs(self, container: str) -> str:
+        return podman("logs", f"{self.name}-{container}")
+
+    def down(self) -> None:
+        podman("kube", "down", str(self.manifest), check=False)
+        podman("pod", "rm", "-f", "-t", "0", self.name, check=False)
+
+
+def as_pod(workload: Mapping[str, Any], *, name: str) -> dict[str, Any]:
+    """The workload's pod spec as a Pod podman can play, with finished init containers kept."""
+    kind = workload["kind"]
+    if kind == "Pod":
+        spec, metadata = workload["spec"], workload.get("metadata", {})
+    elif kind == "CronJob":
+        template = workload["spec"]["jobTemplate"]["spec"]["template"]
+        spec, metadata = template["spec"], template.get("metadata", {})
+    else:
+        template = workload["spec"]["template"]
+        spec, metadata = template["spec"], template.get("metadata", {})
+    annotations = {**dict(metadata.get("annotations") or {}), **KEEP_INIT}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "annotations": annotations},
+            "spec": yamlio.to_plain(spec)}  # fmt: skip
+
+
+def play(pod: Mapping[str, Any], workdir: Path) -> PlayedPod:
+    """Remove the Pod's volumes (podman reuses named volumes), then play it; ``kube play`` waits for init containers."""
+    name = pod["metadata"]["name"]
+    volumes = [v["name"] for v in pod["spec"].get("volumes") or ()]
+    podman("pod", "rm", "-f", "-t", "0", name, check=False)
+    if volumes:
+        podman("volume", "rm", "-f", *volumes, check=False)
+    manifest = workdir / f"{name}.yaml"
+    manifest.write_text(yamlio.dump(pod))
+    done = subprocess.run(["podman", "kube", "play", str(manifest)], capture_output=True, timeout=300, check=False)
+    return PlayedPod(name, manifest, done.returncode, (done.stdout + done.stderr).decode())
+
+
+def cleanup(played: PlayedPod, pod: Mapping[str, Any]) -> None:
+    """Remove the Pod and its volumes."""
+    played.down()
+    volumes = [v["name"] for v in pod["spec"].get("volumes") or ()]
+    if volumes:
+        podman("volume", "rm", "-f", *volumes, check=False)
