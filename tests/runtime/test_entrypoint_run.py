@@ -127,3 +127,16 @@ def test_a_non_root_step_with_a_read_only_root_filesystem_runs(tmp_path: Path):
         assert stamps(played, "second")[0] >= stamps(played, "first")[1]
     finally:
         podman.cleanup(played, pod)
+
+
+def test_a_step_over_its_timeout_is_killed_and_the_rest_skip(tmp_path: Path):
+    workload = job("timeout", [step("slow", "true", sleep=30), step("after", "true")],
+                   {"seq-fn.dev/timeout.slow": "2s"})  # fmt: skip
+    played, pod = run(workload, tmp_path)
+    try:
+        assert played.state("slow").exit_code != 0
+        assert stamps(played, "slow")[1] == float("inf"), "killed before its END stamp"
+        assert played.state("after").exit_code == 1
+        assert stamps(played, "after") is None
+    finally:
+        podman.cleanup(played, pod)
