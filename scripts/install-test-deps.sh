@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install what the tests need: Debian packages for the runtime tests (podman and a static busybox to build local
-# images from), then seq-fn itself with its Python test dependencies. kpt and kubectl must already be on PATH.
+# Install what the tests need: Debian packages for the runtime tests (podman, a static busybox to build local
+# images from, debootstrap for the function image's base), then seq-fn and its Python test dependencies. kpt and
+# kubectl must already be on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(podman runc catatonit busybox-static)
+debs=(podman runc catatonit busybox-static debootstrap)
 missing=()
 for deb in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,11 @@ def need(tool: str) -> str:
 
 
 def run(
-    args: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output, with a timeout."""
     return subprocess.run(
@@ -29,8 +33,9 @@ def run(
         input=stdin.decode() if stdin else None,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
+        env=env,
     )
 
 

@@ -15,3 +15,15 @@ def local_images() -> None:
     assert shutil.which("podman"), "podman is not installed: see .ci/run, or run: apt-get install podman runc"
     podman.environment()
     podman.build_images()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how long each stage of building the function image took (CI prints this)."""
+    from tests.runtime.image import SIZES, TIMINGS
+
+    if TIMINGS:
+        stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in TIMINGS.items())
+        terminalreporter.write_line(f"function image stages: {stages}")
+    if SIZES:
+        sizes = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in SIZES.items())
+        terminalreporter.write_line(f"image sizes: {sizes}")

@@ -29,19 +29,19 @@ class Step:
 
 
 def parse(container: Mapping[str, Any]) -> Step:
-    """Flags up to the mandatory ``--``; the original argv is ``-entrypoint`` plus everything after ``--``."""
+    """Read flags in order, as Go's flag package does (a flag's value may itself be ``--``), up to the ``--``
+    that ends them; the original argv is ``-entrypoint`` plus everything after that ``--``."""
     args = list(container["args"])
-    assert "--" in args, f"{container['name']}: no -- separator: the binary would drop positional args"
-    cut = args.index("--")
-    head, tail = args[:cut], args[cut + 1 :]
     flags: dict[str, str] = {}
     i = 0
-    while i < len(head):
-        flag = head[i]
+    while i < len(args) and args[i] != "--":
+        flag = args[i]
         assert flag in FLAGS_WITH_VALUES, f"{container['name']}: unexpected flag {flag!r}"
-        flags[flag] = head[i + 1]
+        assert i + 1 < len(args), f"{container['name']}: {flag} has no value"
+        flags[flag] = args[i + 1]
         i += 2
-    return Step(container["name"], flags, [flags["-entrypoint"], *tail])
+    assert i < len(args), f"{container['name']}: no -- separator: the binary would drop positional args"
+    return Step(container["name"], flags, [flags["-entrypoint"], *args[i + 1 :]])
 
 
 def steps_of(spec: Mapping[str, Any], binary: str) -> dict[str, Step]:

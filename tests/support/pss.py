@@ -25,28 +25,33 @@ def restricted_violations(spec: Mapping[str, Any]) -> list[str]:
         kinds = set(volume) - {"name"}
         if not kinds <= ALLOWED_VOLUMES:
             problems.append(f"volume {volume['name']} uses {sorted(kinds - ALLOWED_VOLUMES)}")
-    pod_seccomp = (pod_sc.get("seccompProfile") or {}).get("type")
     for key in ("initContainers", "containers", "ephemeralContainers"):
         for ctr in spec.get(key) or ():
-            sc = ctr.get("securityContext") or {}
-            name = f"{key}/{ctr['name']}"
-            if sc.get("privileged"):
-                problems.append(f"{name}: privileged")
-            if sc.get("allowPrivilegeEscalation") is not False:
-                problems.append(f"{name}: allowPrivilegeEscalation must be false")
-            if not (sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True):
-                problems.append(f"{name}: runAsNonRoot must be true")
-            if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
-                problems.append(f"{name}: runAsUser 0")
-            seccomp = (sc.get("seccompProfile") or {}).get("type") or pod_seccomp
-            if seccomp not in ("RuntimeDefault", "Localhost"):
-                problems.append(f"{name}: seccompProfile must be RuntimeDefault or Localhost")
-            caps = sc.get("capabilities") or {}
-            if "ALL" not in (caps.get("drop") or ()):
-                problems.append(f"{name}: capabilities must drop ALL")
-            if set(caps.get("add") or ()) - {"NET_BIND_SERVICE"}:
-                problems.append(f"{name}: adds capabilities {caps.get('add')}")
-            for port in ctr.get("ports") or ():
-                if port.get("hostPort"):
-                    problems.append(f"{name}: hostPort")
+            problems.extend(_container_violations(ctr, pod_sc, name=f"{key}/{ctr['name']}"))
+    return problems
+
+
+def _container_violations(ctr: Mapping[str, Any], pod_sc: Mapping[str, Any], *, name: str) -> list[str]:
+    problems: list[str] = []
+    pod_seccomp = (pod_sc.get("seccompProfile") or {}).get("type")
+    sc = ctr.get("securityContext") or {}
+    if sc.get("privileged"):
+        problems.append(f"{name}: privileged")
+    if sc.get("allowPrivilegeEscalation") is not False:
+        problems.append(f"{name}: allowPrivilegeEscalation must be false")
+    if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
+        problems.append(f"{name}: runAsNonRoot must be true")
+    if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+        problems.append(f"{name}: runAsUser 0")
+    seccomp = (sc.get("seccompProfile") or {}).get("type") or pod_seccomp
+    if seccomp not in ("RuntimeDefault", "Localhost"):
+        problems.append(f"{name}: seccompProfile must be RuntimeDefault or Localhost")
+    caps = sc.get("capabilities") or {}
+    if "ALL" not in (caps.get("drop") or ()):
+        problems.append(f"{name}: capabilities must drop ALL")
+    if set(caps.get("add") or ()) - {"NET_BIND_SERVICE"}:
+        problems.append(f"{name}: adds capabilities {caps.get('add')}")
+    for port in ctr.get("ports") or ():
+        if port.get("hostPort"):
+            problems.append(f"{name}: hostPort")
     return problems
