@@ -62,14 +62,21 @@ def parse(text: str) -> ResourceList:
 
 
 def check_object(item: Any, *, where: str) -> None:
-    """A Kubernetes object is a mapping with string ``apiVersion`` and ``kind``, and a mapping ``metadata``."""
+    """Refuse anything that is not a Kubernetes object.
+
+    That is a mapping with string ``apiVersion`` and ``kind``, and ``metadata.name`` (or ``generateName``, as
+    ``kubectl create`` accepts for Jobs and Pods).
+    """
     if not isinstance(item, Mapping):
         raise InputError(f"{where} is a {type(item).__name__}: expected a Kubernetes object (a mapping)")
     for key in ("apiVersion", "kind"):
         if not isinstance(item.get(key), str) or not item.get(key):
             raise InputError(f"{where} has no {key}: every item must be a Kubernetes object")
-    if "metadata" in item and not isinstance(item["metadata"], Mapping):
-        raise InputError(f"{where} ({item['kind']}): metadata is a {type(item['metadata']).__name__}")
+    metadata = item.get("metadata")
+    if not isinstance(metadata, Mapping):
+        raise InputError(f"{where} ({item['kind']}) has no metadata: every item must be a Kubernetes object")
+    if not (metadata.get("name") or metadata.get("generateName")):
+        raise InputError(f"{where} ({item['kind']}) has no metadata.name: every item must be a Kubernetes object")
 
 
 def to_yaml(rl: ResourceList) -> str:

@@ -25,12 +25,37 @@ from krm_fn.sdk.errors import InputError
 
 SeqIndent = Literal["compact", "wide"]
 
+#: Bounds on hostile input, each overridable by an environment variable of the same name.
+#: 32 MiB holds a ResourceList of some 30,000 typical resources.
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+#: Kubernetes objects nest about 15 levels deep; a CRD schema perhaps 60.
+MAX_DEPTH = 100
+#: Nodes visited with every alias expanded: a "billion laughs" document is refused long before it costs memory.
+MAX_EXPANDED_NODES = 5_000_000
+#: The only tags a Kubernetes object may carry: YAML's core schema. ``!!python/object``, ``!!binary``, ``!custom``
+#: and the like are refused; ruamel's round-trip loader never constructs Python objects from them anyway.
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _limit(name: str, default: int) -> int:
+    import os
+
+    value = os.environ.get(f"SEQ_FN_{name}", "")
+    return int(value) if value.isdigit() else default
+
+
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DOC_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)")
 
 
 def decode(data: bytes) -> str:
     """Bytes to text: UTF-8 with an optional BOM; anything else is an :class:`InputError` naming the offset."""
+    limit = _limit("MAX_INPUT_BYTES", MAX_INPUT_BYTES)
+    if len(data) > limit:
+        raise InputError(
+            f"input is {len(data) / 2**20:.1f} MiB, over the limit of {limit / 2**20:.0f} MiB "
+            "(raise it with SEQ_FN_MAX_INPUT_BYTES)"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -95,11 +120,63 @@ def _one_line(err: YAMLError) -> str:
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, round-trip loaded; a syntax error is an :class:`InputError`."""
     try:
-        return [doc for doc in _yaml().load_all(text)]
+        docs = list(_yaml().load_all(text))
     except YAMLError as err:
         raise InputError(f"input is not valid YAML: {_one_line(err)}") from None
-    except (ValueError, TypeError, RecursionError) as err:
+    except RecursionError:
+        raise InputError(f"input nests deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, TypeError) as err:
         raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
+    for doc in docs:
+        check_bounds(doc)
+    return docs
+
+
+def check_bounds(doc: Any) -> None:
+    """Refuse a document that nests too deep, expands too far through aliases, or carries a non-core tag.
+
+    Sizes and heights are memoised per node, so a "billion laughs" document is measured in the time it takes to
+    read it, not to expand it; an alias to its own ancestor (a recursive document) is refused too.
+    """
+    max_depth = _limit("MAX_DEPTH", MAX_DEPTH)
+    budget = _limit("MAX_EXPANDED_NODES", MAX_EXPANDED_NODES)
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(doc, False)]
+    while stack:
+        node, children_done = stack.pop()
+        _check_tag(node)
+        if not isinstance(node, Mapping | list):
+            continue
+        key = id(node)
+        children = list(node.values() if isinstance(node, Mapping) else node)
+        if not children_done:
+            if key in sizes:
+                continue
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    raise InputError("input has a recursive YAML alias (a node that contains itself)")
+                stack.append((child, False))
+            continue
+        open_nodes.discard(key)
+        sizes[key] = 1 + sum(sizes.get(id(c), 1) for c in children)
+        heights[key] = 1 + max((heights.get(id(c), 0) for c in children), default=0)
+        if sizes[key] > budget:
+            raise InputError(
+                "input expands, through YAML aliases, to more nodes than the limit "
+                "(SEQ_FN_MAX_EXPANDED_NODES): refusing a possible alias bomb"
+            )
+        if heights[key] > max_depth:
+            raise InputError(f"input nests deeper than {max_depth} levels (SEQ_FN_MAX_DEPTH)")
+
+
+def _check_tag(node: Any) -> None:
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if (tag is not None and tag not in CORE_TAGS) or isinstance(node, bytes | bytearray):
+        raise InputError(f"YAML tag {tag or '!!binary'} is not allowed: Kubernetes objects hold plain data")
 
 
 def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:

@@ -102,3 +102,15 @@ def test_kustomize_container_transformer_equals_the_library_result(built: int, t
     source = yamlio.load_all((GOLDEN / "job-chain" / "input.yaml").read_text())[0]
     want = yamlio.to_plain(krm_fn.sequence(source, {"strategy": "init-containers"}))
     assert got == want
+
+
+def test_the_image_needs_no_network_and_no_writable_filesystem(built: int):
+    given = (GOLDEN / "job-chain" / "input.yaml").read_text()
+    from tests.support.run import resource_list
+
+    done = run(["podman", "run", "--rm", "-i", "--network", "none", "--read-only", "--user", "nobody",
+                "--cap-drop", "ALL", "--security-opt=no-new-privileges", image.IMAGE],
+               stdin=resource_list(given).encode())  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = yamlio.load_all(done.stdout)[0]
+    assert out["items"][0]["metadata"]["annotations"]["seq-fn.dev/sequenced"] == "init-containers"

@@ -12,7 +12,7 @@ from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import Strategy
 from krm_fn.sequencing.planning import Plan
 from krm_fn.sequencing.report import Report
-from krm_fn.sequencing.strategies import init_containers, native_sidecars
+from krm_fn.sequencing.strategies import entrypoint, init_containers, native_sidecars
 from krm_fn.sequencing.workloads import PodTemplate
 
 
@@ -28,9 +28,9 @@ class StrategyModule(Protocol):
 
 def module(strategy: Strategy) -> StrategyModule:
     """The module that carries out ``strategy`` (never ``auto``: planning has resolved it)."""
-    modules = {Strategy.INIT_CONTAINERS: init_containers, Strategy.NATIVE_SIDECARS: native_sidecars}
-    if strategy is Strategy.ENTRYPOINT:
-        from krm_fn.sequencing.strategies import entrypoint
-
-        modules[strategy] = entrypoint
+    modules = {
+        Strategy.INIT_CONTAINERS: init_containers,
+        Strategy.NATIVE_SIDECARS: native_sidecars,
+        Strategy.ENTRYPOINT: entrypoint,
+    }
     return cast(StrategyModule, modules[strategy])
