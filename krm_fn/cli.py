@@ -19,13 +19,16 @@ from krm_fn.sequencing import config as seq_config
 from krm_fn.sequencing import transformer
 
 NAME = "seq-fn"
-SUBCOMMANDS = ("schema",)
+SUBCOMMANDS = ("schema", "plan", "status")
 
 USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
 {NAME} [--config CONFIG.yaml] FILE|DIR|- ...   standalone: plain YAML in, plain multi-document YAML out
 {NAME} -f FILE [-f FILE ...]
 {NAME} schema                            print the JSON Schema of the functionConfig
+{NAME} plan [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
+                                         what would change, and why, without changing anything
+{NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
 """
 
 EPILOG = """\
@@ -39,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "schema":
         return _schema(args[1:])
+    if args and args[0] == "plan":
+        return _plan(args[1:])
+    if args and args[0] == "status":
+        return _status(args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
     if not files and options.config is None:
@@ -119,6 +126,56 @@ def _load_config_file(path: str | None) -> seq_config.SequenceConfig:
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
     return seq_config.load_config(docs[0])
+
+
+def _plan(args: Sequence[str]) -> int:
+    """``seq-fn plan``: exit 1 when any workload has an error (the plan still shows everything else)."""
+    parser = argparse.ArgumentParser(prog=f"{NAME} plan", description="Show what seq-fn would do, and why.")
+    parser.add_argument("files", nargs="*", metavar="FILE|DIR|-", help="plain YAML or a ResourceList (default: stdin)")
+    parser.add_argument("--config", metavar="CONFIG.yaml", help="functionConfig (SequenceContainers or ConfigMap)")
+    parser.add_argument("-o", "--output", choices=("text", "json", "mermaid"), default="text")
+    options = parser.parse_args(args)
+    from krm_fn import planview
+
+    try:
+        docs = standalone.read_sources(options.files or ["-"], sys.stdin.buffer.read)
+        config = _load_config_file(options.config)
+    except InputError as err:
+        sys.stderr.write(f"{NAME}: {err}\n")
+        return 2
+    except ConfigError as err:
+        sys.stderr.write(f"{NAME}: error: {options.config}: {err}\n")
+        return 1
+    views = planview.build([d.obj for d in docs if d.obj is not None], config)
+    render = {"text": planview.as_text, "json": planview.as_json, "mermaid": planview.as_mermaid}[options.output]
+    sys.stdout.write(render(views))
+    return 1 if any(f["severity"] == "error" for v in views for f in v.findings) else 0
+
+
+def _status(args: Sequence[str]) -> int:
+    """``kubectl get pod NAME -o json | seq-fn status``: exit 1 when a step failed, 2 when it is not a Pod."""
+    parser = argparse.ArgumentParser(prog=f"{NAME} status", description="Where a sequenced Pod is, step by step.")
+    parser.add_argument("file", nargs="?", default="-", help="the Pod as JSON or YAML (default: stdin)")
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    options = parser.parse_args(args)
+    from dataclasses import asdict
+
+    from krm_fn import status
+
+    try:
+        docs = [d.obj for d in standalone.read_sources([options.file], sys.stdin.buffer.read) if d.obj is not None]
+    except InputError as err:
+        sys.stderr.write(f"{NAME}: {err}\n")
+        return 2
+    if len(docs) != 1 or docs[0].get("kind") != "Pod":
+        sys.stderr.write(f"{NAME}: status needs one Pod (kubectl get pod NAME -o json), got {len(docs)} objects\n")
+        return 2
+    found = status.steps(docs[0])
+    if options.output == "json":
+        sys.stdout.write(json.dumps([asdict(s) for s in found], indent=2) + "\n")
+    else:
+        sys.stdout.write(status.as_text(docs[0], found))
+    return 1 if status.failed(found) else 0
 
 
 def _schema(args: Sequence[str]) -> int:

@@ -29,6 +29,7 @@ class ObjectOutcome:
     changed: Any = None
     findings: list[Finding] = field(default_factory=list)
     summary: str | None = None
+    plans: list[tuple[str, planning.Plan]] = field(default_factory=list)
 
 
 def process(rl: ResourceList) -> None:
@@ -83,7 +84,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         return ObjectOutcome(findings=report.findings)
     marker = ",".join(dict.fromkeys(plan.strategy.value for _, plan in done))
     objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
-    return ObjectOutcome(changed=work, findings=report.findings, summary=_summary(done))
+    return ObjectOutcome(changed=work, findings=report.findings, summary=_summary(done), plans=done)
 
 
 def _summary(done: list[tuple[str, planning.Plan]]) -> str:

@@ -218,3 +218,17 @@ def _copy_container(image: str) -> dict[str, Any]:
         "resources": copy.deepcopy(COPY_RESOURCES),  # a shared object would be written as a YAML alias
         "securityContext": copy.deepcopy(RESTRICTED),
     }
+
+
+def read_args(args: Sequence[Any]) -> tuple[dict[str, str], list[str]]:
+    """Read back what :func:`_wrap` wrote: the flags (up to the ``--`` that ends them) and the step's argv.
+
+    Flags are read in order, as Go's flag package does, so a flag's value may itself be ``--``.
+    """
+    flags: dict[str, str] = {}
+    items = [str(a) for a in args]
+    i = 0
+    while i + 1 < len(items) and items[i] != "--":
+        flags[items[i]] = items[i + 1]
+        i += 2
+    return flags, [flags.get("-entrypoint", ""), *items[i + 1 :]]

@@ -1,0 +1,174 @@
+"""``seq-fn plan``: what would happen to each workload, and why, without changing anything.
+
+For every pod-bearing workload: its intent, the strategy, the order or DAG, sidecars, the main container, the
+warnings and errors, and the Pod's effective requests and limits before and after (see
+:mod:`krm_fn.sequencing.resources`). Rendered as text for people, JSON for machines, or mermaid for PRs and docs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from krm_fn.sdk import objects
+from krm_fn.sequencing import planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.resources import PodResources
+
+
+@dataclass
+class WorkloadView:
+    """One workload's plan, findings and resources, ready to render."""
+
+    ref: Mapping[str, str]
+    file: Mapping[str, Any] | None
+    plans: list[tuple[str, planning.Plan]]
+    findings: list[Mapping[str, Any]]
+    before: dict[str, PodResources] = field(default_factory=dict)
+    after: dict[str, PodResources] = field(default_factory=dict)
+    skipped: str | None = None
+
+    @property
+    def title(self) -> str:
+        """``Job data/etl``."""
+        name = "/".join(p for p in (self.ref.get("namespace"), self.ref.get("name")) if p)
+        return f"{self.ref.get('kind')} {name}"
+
+
+def build(items: Sequence[Any], config: SequenceConfig) -> list[WorkloadView]:
+    """A view of every pod-bearing workload in ``items`` (others are not shown)."""
+    views = []
+    for obj in items:
+        info = workloads.kind_info(obj, config) if isinstance(obj, Mapping) else None
+        if info is None:
+            continue
+        outcome = transformer.sequence_object(obj, config)
+        results = transformer.results_of(obj, outcome)
+        view = WorkloadView(
+            ref=objects.resource_ref(obj),
+            file=objects.file_ref(obj),
+            plans=outcome.plans,
+            findings=[
+                {k: v for k, v in r.to_dict().items() if k in ("severity", "message", "field")}
+                for r in results
+                if r.severity != "info"
+            ],
+        )
+        view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}
+        if outcome.changed is not None:
+            view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
+        elif not outcome.plans and not any(f["severity"] == "error" for f in view.findings):
+            view.skipped = "nothing to do (not selected, skipped, already sequenced, or a single container)"
+        views.append(view)
+    return views
+
+
+def as_json(views: Sequence[WorkloadView]) -> str:
+    """Machine-readable: one object per workload."""
+    out = []
+    for view in views:
+        out.append(
+            {
+                "resourceRef": dict(view.ref),
+                "file": dict(view.file) if view.file else None,
+                "skipped": view.skipped,
+                "podTemplates": [
+                    {
+                        "path": path,
+                        "intent": str(plan.intent),
+                        "strategy": str(plan.strategy),
+                        "steps": list(plan.steps),
+                        "waitsFor": {k: list(v) for k, v in plan.waits_for.items()},
+                        "dag": plan.is_dag,
+                        "sidecars": list(plan.sidecars),
+                        "main": plan.main,
+                        "resources": {
+                            "before": _resources_json(view.before.get(path)),
+                            "after": _resources_json(view.after.get(path)),
+                        },
+                    }
+                    for path, plan in view.plans
+                ],
+                "findings": view.findings,
+            }
+        )
+    return json.dumps(out, indent=2) + "\n"
+
+
+def _resources_json(found: PodResources | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "requests": {k: resources.render(k, v) for k, v in found.requests.items()},
+        "limits": {k: resources.render(k, v) if v is not None else None for k, v in found.limits.items()},
+    }
+
+
+def as_text(views: Sequence[WorkloadView]) -> str:
+    """For people: a block per workload."""
+    blocks = []
+    for view in views:
+        lines = [view.title + (f"  ({view.file['path']})" if view.file else "")]
+        if view.skipped:
+            lines.append(f"  {view.skipped}")
+        for path, plan in view.plans:
+            prefix = f"  {path}: " if len(view.plans) > 1 else "  "
+            lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: "
+                         f"{strategies.module(plan.strategy).describe(plan)}")  # fmt: skip
+            if plan.is_dag:
+                edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
+                lines.append(f"    DAG: {'; '.join(edges)}")
+            if plan.sidecars:
+                lines.append(f"    sidecars: {', '.join(plan.sidecars)}")
+            lines.append(f"    main container: {plan.main}")
+            lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
+        lines.extend(
+            f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
+            for f in view.findings
+        )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else "no pod-bearing workloads\n"
+
+
+def _resource_lines(before: PodResources | None, after: PodResources | None) -> list[str]:
+    if before is None or after is None:
+        return []
+    rows = []
+    for kind in ("requests", "limits"):
+        old, new = getattr(before, kind), getattr(after, kind)
+        for name in sorted(set(old) | set(new)):
+            a = resources.render(name, old.get(name)) if old.get(name) is not None else "none"
+            b = resources.render(name, new.get(name)) if new.get(name) is not None else "none"
+            rows.append(f"    {kind}.{name}: {a} -> {b}")
+    return ["    pod resources (effective):", *rows] if rows else []
+
+
+def as_mermaid(views: Sequence[WorkloadView]) -> str:
+    """A ``flowchart`` per workload: sidecars, then the steps with an edge per wait."""
+    lines = ["flowchart LR"]
+    for view in views:
+        for path, plan in view.plans:
+            group = _node_id(f"{view.title} {path}")
+            label = f"{view.title} ({plan.strategy})" if len(view.plans) == 1 else f"{view.title} {path}"
+            lines.append(f'  subgraph {group}["{label}"]')
+            for sidecar in plan.sidecars:
+                lines.append(f'    {group}_{_node_id(sidecar)}(["{sidecar} (sidecar)"])')
+            for step in plan.steps:
+                shape = f'[["{step}"]]' if step == plan.main else f'["{step}"]'
+                lines.append(f"    {group}_{_node_id(step)}{shape}")
+            for step, waits in plan.waits_for.items():
+                for wait in waits:
+                    lines.append(f"    {group}_{_node_id(wait)} --> {group}_{_node_id(step)}")
+            first = [s for s in plan.steps if not plan.waits_for.get(s)]
+            for sidecar in plan.sidecars:
+                for step in first:
+                    lines.append(f"    {group}_{_node_id(sidecar)} -.-> {group}_{_node_id(step)}")
+            lines.append("  end")
+    return "\n".join(lines) + "\n"
+
+
+def _node_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)

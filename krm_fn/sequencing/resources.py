@@ -1,0 +1,107 @@
+"""The resources a Pod asks the scheduler for, before and after sequencing.
+
+Kubernetes counts a plain init container as a maximum (it runs alone) and a native sidecar as a sum (it keeps
+running): for each resource, ``Pod = max(max_i(sidecars started before i + init_i), all sidecars + all app
+containers)`` (KEP-753; pod overhead left out). Turning three parallel containers into two init steps and one
+main container therefore often lowers what a Pod asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+_SUFFIXES = {
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60, "n": Decimal("1e-9"), "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12, "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
+}  # fmt: skip
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+
+
+def quantity(value: Any) -> Decimal | None:
+    """A Kubernetes quantity (``250m``, ``1.5Gi``, ``1e3``, ``2``) as a number, or None when it is not one."""
+    match = _QUANTITY.match(str(value).strip())
+    if not match:
+        return None
+    try:
+        number = Decimal(match.group(1))
+    except InvalidOperation:
+        return None
+    return number * _SUFFIXES.get(match.group(2) or "", Decimal(1))
+
+
+def render(resource: str, value: Decimal | None) -> str:
+    """``250m`` for CPU, ``512Mi`` for bytes that divide evenly, else the plain number; ``-`` for none."""
+    if value is None:
+        return "-"
+    if resource == "cpu":
+        milli = value * 1000
+        return f"{milli.normalize():f}m" if milli % 1000 else f"{value.normalize():f}"
+    for suffix in ("Gi", "Mi", "Ki"):
+        if value and value % _SUFFIXES[suffix] == 0:
+            return f"{(value / _SUFFIXES[suffix]).normalize():f}{suffix}"
+    return f"{value.normalize():f}"
+
+
+@dataclass(frozen=True)
+class PodResources:
+    """Effective requests and limits per resource name; a limit is None when some counted container has none."""
+
+    requests: Mapping[str, Decimal]
+    limits: Mapping[str, Decimal | None]
+
+
+def effective(spec: Mapping[str, Any]) -> PodResources:
+    """What the scheduler counts for this pod spec."""
+    init = [c for c in spec.get("initContainers") or () if isinstance(c, Mapping)]
+    app = [c for c in spec.get("containers") or () if isinstance(c, Mapping)]
+    names = sorted({r for c in [*init, *app] for kind in ("requests", "limits") for r in _amounts(c, kind)})
+    requests = {r: _total(init, app, r, "requests") for r in names}
+    limits = {r: _total(init, app, r, "limits") for r in names}
+    return PodResources({r: v for r, v in requests.items() if v is not None}, limits)
+
+
+def _amounts(container: Mapping[str, Any], kind: str) -> dict[str, Decimal]:
+    found = ((container.get("resources") or {}).get(kind) or {}) if isinstance(container, Mapping) else {}
+    out = {}
+    for name, raw in found.items():
+        value = quantity(raw)
+        if value is not None:
+            out[str(name)] = value
+    if kind == "requests":  # Kubernetes defaults a missing request to the limit
+        for name, value in _amounts(container, "limits").items():
+            out.setdefault(name, value)
+    return out
+
+
+def _total(init: Iterable[Mapping[str, Any]], app: Iterable[Mapping[str, Any]], name: str, kind: str) -> Decimal | None:
+    def amount(container: Mapping[str, Any]) -> Decimal | None:
+        """A missing request counts as zero; a missing limit makes the Pod's limit unbounded (None)."""
+        value = _amounts(container, kind).get(name)
+        if value is None and kind == "requests":
+            return Decimal(0)
+        return value
+
+    sidecars = Decimal(0)
+    peak = Decimal(0)
+    for container in init:
+        value = amount(container)
+        if value is None:
+            return None
+        if container.get("restartPolicy") == "Always":
+            sidecars += value
+            peak = max(peak, sidecars)
+        else:
+            peak = max(peak, sidecars + value)
+    running = sidecars
+    for container in app:
+        value = amount(container)
+        if value is None:
+            return None
+        running += value
+    return max(peak, running)

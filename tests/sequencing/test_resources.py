@@ -1,0 +1,64 @@
+from decimal import Decimal
+
+import pytest
+
+from krm_fn.sequencing.resources import effective, quantity, render
+
+
+def ctr(name, cpu=None, limit=None, *, sidecar=False, memory=None):
+    resources = {}
+    if cpu or memory:
+        resources["requests"] = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
+    if limit:
+        resources["limits"] = {"cpu": limit}
+    out = {"name": name, "resources": resources}
+    if sidecar:
+        out["restartPolicy"] = "Always"
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("250m", Decimal("0.25")),
+        ("2", Decimal(2)),
+        ("1Gi", Decimal(2**30)),
+        ("1e3", Decimal(1000)),
+        ("1.5Mi", Decimal(1.5 * 2**20)),
+        ("500M", Decimal(500 * 10**6)),
+        ("bogus", None),
+        ("1Zi", None),
+    ],
+)
+def test_quantities_parse_as_kubernetes_writes_them(text, value):
+    assert quantity(text) == value
+
+
+def test_rendering_picks_the_unit_a_person_would():
+    assert [render("cpu", Decimal("0.25")), render("cpu", Decimal(3)), render("memory", Decimal(2**29))] == [
+        "250m",
+        "3",
+        "512Mi",
+    ]
+
+
+def test_parallel_containers_sum_and_init_containers_count_as_a_maximum():
+    parallel = {"containers": [ctr("a", "1"), ctr("b", "2"), ctr("c", "1")]}
+    sequenced = {"initContainers": [ctr("a", "1"), ctr("b", "2")], "containers": [ctr("c", "1")]}
+    assert effective(parallel).requests["cpu"] == 4
+    assert effective(sequenced).requests["cpu"] == 2
+
+
+def test_sidecars_add_to_everything_started_after_them():
+    spec = {
+        "initContainers": [ctr("proxy", "500m", sidecar=True), ctr("a", "1"), ctr("b", "2")],
+        "containers": [ctr("c", "1")],
+    }
+    assert effective(spec).requests["cpu"] == Decimal("2.5")
+
+
+def test_a_missing_limit_makes_the_pod_limit_unbounded_and_a_missing_request_defaults_to_the_limit():
+    spec = {"containers": [ctr("a", limit="1"), ctr("b", "1")]}
+    found = effective(spec)
+    assert found.limits["cpu"] is None
+    assert found.requests["cpu"] == 2

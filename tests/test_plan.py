@@ -1,0 +1,65 @@
+"""``seq-fn plan``: what would change and why, without changing anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support.run import command
+
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: etl, namespace: data}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: extract, image: busybox, resources: {requests: {cpu: "1", memory: 256Mi}}}
+      - {name: transform, image: busybox, resources: {requests: {cpu: "2", memory: 1Gi}}}
+      - {name: load, image: busybox, resources: {requests: {cpu: "1", memory: 256Mi}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: not-a-workload}
+"""
+
+
+def test_plan_text_shows_order_strategy_and_the_lower_pod_request(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(JOB)
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "Job data/etl" in ran.stdout and "not-a-workload" not in ran.stdout
+    assert "steps, strategy init-containers: extract -> transform -> load as init containers" in ran.stdout
+    assert "requests.cpu: 4 -> 2" in ran.stdout
+    assert "requests.memory: 1536Mi -> 1Gi" in ran.stdout
+    assert source.read_text() == JOB, "plan changes nothing"
+
+
+def test_plan_json_for_machines():
+    ran = command(["plan", "-o", "json", "-"], stdin=JOB)
+    plans = json.loads(ran.stdout)
+    assert len(plans) == 1
+    template = plans[0]["podTemplates"][0]
+    assert template["steps"] == ["extract", "transform", "load"]
+    assert template["waitsFor"] == {"extract": [], "transform": ["extract"], "load": ["transform"]}
+    assert template["resources"]["before"]["requests"] == {"cpu": "4", "memory": "1536Mi"}
+    assert template["resources"]["after"]["requests"] == {"cpu": "2", "memory": "1Gi"}
+
+
+def test_plan_mermaid_draws_every_wait_as_an_edge():
+    dag = (Path(__file__).parent / "golden" / "entrypoint-dag" / "input.yaml").read_text()
+    ran = command(["plan", "-o", "mermaid", "-"], stdin=dag)
+    assert ran.stdout.startswith("flowchart LR\n")
+    assert "Job_dag_spec_template_spec_fetch_a --> Job_dag_spec_template_spec_merge" in ran.stdout
+    assert "Job_dag_spec_template_spec_fetch_b --> Job_dag_spec_template_spec_merge" in ran.stdout
+    assert "fetch_a --> Job_dag_spec_template_spec_fetch_b" not in ran.stdout, "parallel branches stay parallel"
+
+
+def test_plan_shows_errors_and_exits_1():
+    cycle = (Path(__file__).parent / "golden" / "error-cycle" / "input.yaml").read_text()
+    ran = command(["plan", "-"], stdin=cycle)
+    assert ran.code == 1
+    assert "error: metadata.annotations[seq-fn.dev/after.a]: the after annotations form a cycle" in ran.stdout
