@@ -25,7 +25,7 @@ USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
 {NAME} [--config CONFIG.yaml] FILE|DIR|- ...   standalone: plain YAML in, plain multi-document YAML out
 {NAME} -f FILE [-f FILE ...]
-{NAME} schema                            print the JSON Schema of the functionConfig
+{NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
 {NAME} plan [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
@@ -179,10 +179,16 @@ def _status(args: Sequence[str]) -> int:
 
 
 def _schema(args: Sequence[str]) -> int:
-    if args:
-        sys.stderr.write(f"{NAME} schema takes no arguments\n")
+    """``seq-fn schema``: the JSON Schema; ``--markdown``: the configuration reference generated from it."""
+    if args and list(args) != ["--markdown"]:
+        sys.stderr.write(f"{NAME} schema takes no arguments but --markdown\n")
         return 2
-    sys.stdout.write(json.dumps(seq_config.schema(), indent=2) + "\n")
+    if args:
+        from krm_fn import reference
+
+        sys.stdout.write(reference.markdown(seq_config.schema()))
+    else:
+        sys.stdout.write(json.dumps(seq_config.schema(), indent=2) + "\n")
     return 0
 
 

@@ -20,6 +20,9 @@ SEQUENCED = f"{GROUP}/sequenced"
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
+#: Where every error message points for its explanation and ways out (a section per topic).
+TROUBLESHOOTING = "docs/troubleshooting.md"
+
 #: Fields Kubernetes forbids on an init container that is not a native sidecar.
 FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe", "resizePolicy")
 #: Native sidecars accept probes and lifecycle, but ``resizePolicy`` only from this version on.

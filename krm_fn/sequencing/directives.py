@@ -52,10 +52,14 @@ def read(obj: Mapping[str, Any], template: PodTemplate, report: Report) -> Direc
                 continue
             path = f"{where}.annotations[{key}]"
             if not isinstance(value, str):
-                report.error(f"annotation {key} must be a string (quote it), not {value!r}", path)
+                report.error(f"annotation {key} must be a string (quote it), not {value!r}", path, topic="annotations")
                 continue
             if key in merged and merged[key] != value:
-                report.error(f"annotation {key} is set twice, to {merged[key]!r} at {paths[key]} and {value!r}", path)
+                report.error(
+                    f"annotation {key} is set twice, to {merged[key]!r} at {paths[key]} and {value!r}",
+                    path,
+                    topic="annotations",
+                )
                 continue
             merged[key] = value
             paths[key] = path
@@ -72,7 +76,9 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
             strategy = c.Strategy(value)
         else:
             report.error(
-                f"annotation {c.STRATEGY} must be one of {', '.join(c.Strategy)}, not {value!r}", paths[c.STRATEGY]
+                f"annotation {c.STRATEGY} must be one of {', '.join(c.Strategy)}, not {value!r}",
+                paths[c.STRATEGY],
+                topic="annotations",
             )
     after: dict[str, tuple[str, ...]] = {}
     timeouts: dict[str, str] = {}
@@ -82,7 +88,9 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         elif key.startswith(c.TIMEOUT_PREFIX):
             if not _GO_DURATION.match(value.strip()):
                 report.error(
-                    f"annotation {key} must be a duration such as 90s, 10m or 1h30m, not {value!r}", paths[key]
+                    f"annotation {key} must be a duration such as 90s, 10m or 1h30m, not {value!r}",
+                    paths[key],
+                    topic="annotations",
                 )
             timeouts[key.removeprefix(c.TIMEOUT_PREFIX)] = value.strip()
         elif key not in _KNOWN:
@@ -99,11 +107,13 @@ def _names(value: str, path: str, report: Report, *, allow_empty: bool = False) 
     if names == [""] and allow_empty:
         return ()
     if any(not n for n in names):
-        report.error(f"{value!r} has an empty name: write container names separated by commas", path)
+        report.error(
+            f"{value!r} has an empty name: write container names separated by commas", path, topic="annotations"
+        )
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            report.error(f"{value!r} names container {name!r} twice", path)
+            report.error(f"{value!r} names container {name!r} twice", path, topic="annotations")
         seen.add(name)
     return tuple(n for n in names if n)
 
@@ -114,5 +124,9 @@ def is_true(value: str | None, *, key: str, report: Report) -> bool:
         return False
     if value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    report.error(f'annotation {key} must be "true" or "false", not {value!r}', f"metadata.annotations[{key}]")
+    report.error(
+        f'annotation {key} must be "true" or "false", not {value!r}',
+        f"metadata.annotations[{key}]",
+        topic="annotations",
+    )
     return False

@@ -55,6 +55,7 @@ def plan(
         report.error(
             "every container is a sidecar: at least one must stay a step",
             asked.path(c.SIDECARS) or f"{template.path}.containers",
+            topic="sidecars",
         )
         return None
     order = _order(steps, sidecars, asked, report)
@@ -68,10 +69,13 @@ def plan(
             "raise kubernetesVersion in the functionConfig if every cluster runs 1.29 or newer"
             + (", or drop the sidecars" if sidecars else ", or use strategy entrypoint or init-containers"),
             asked.path(c.SIDECARS) or "kubernetesVersion",
+            topic="kubernetes-version",
         )
     for name in asked.timeouts:
         if name not in steps:
-            report.error(f"timeout for {name!r}, which is not a step", asked.path(c.TIMEOUT_PREFIX + name))
+            report.error(
+                f"timeout for {name!r}, which is not a step", asked.path(c.TIMEOUT_PREFIX + name), topic="annotations"
+            )
         elif strategy is not Strategy.ENTRYPOINT:
             report.warn(
                 f"timeout for {name!r} is ignored: only strategy entrypoint enforces step timeouts",
@@ -95,7 +99,11 @@ def plan(
 def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, report: Report) -> list[str]:
     for name in asked.sidecars:
         if name not in names:
-            report.error(f"sidecar {name!r} is not one of the containers ({', '.join(names)})", asked.path(c.SIDECARS))
+            report.error(
+                f"sidecar {name!r} is not one of the containers ({', '.join(names)})",
+                asked.path(c.SIDECARS),
+                topic="sidecars",
+            )
     chosen = set(config.sidecars) | set(asked.sidecars)
     return [n for n in names if n in chosen]
 
@@ -109,7 +117,9 @@ def _order(steps: list[str], sidecars: list[str], asked: Directives, report: Rep
         missing = [n for n in steps if n not in asked.order]
         if missing:
             report.error(
-                f"order must name every step; missing: {', '.join(missing)} (or list them in {c.SIDECARS})", path
+                f"order must name every step; missing: {', '.join(missing)} (or list them in {c.SIDECARS})",
+                path,
+                topic="order-and-dag",
             )
         base = list(asked.order)
     for name, deps in asked.after.items():
@@ -117,13 +127,17 @@ def _order(steps: list[str], sidecars: list[str], asked: Directives, report: Rep
         label = f"after.{name}"
         _check_names((name, *deps), label=label, steps=steps, sidecars=sidecars, path=path, report=report)
         if name in deps:
-            report.error(f"{name!r} cannot wait for itself", path)
+            report.error(f"{name!r} cannot wait for itself", path, topic="order-and-dag")
     if report.has_errors:
         return None
     try:
         order = ordering.linearise(base, asked.after)
     except ordering.CycleError as err:
-        report.error(f"the after annotations form a cycle: {err}", asked.path(c.AFTER_PREFIX + err.cycle[0]))
+        report.error(
+            f"the after annotations form a cycle: {err}",
+            asked.path(c.AFTER_PREFIX + err.cycle[0]),
+            topic="order-and-dag",
+        )
         return None
     if asked.order is not None and order != base:
         first = next(i for i, (a, b) in enumerate(zip(order, base, strict=True)) if a != b)
@@ -131,6 +145,7 @@ def _order(steps: list[str], sidecars: list[str], asked: Directives, report: Rep
             f"order puts {base[first]!r} before {order[first]!r}, but the after annotations make "
             f"{base[first]!r} wait for it",
             asked.path(c.ORDER),
+            topic="order-and-dag",
         )
         return None
     return order
@@ -143,10 +158,16 @@ def _check_names(
     for name in names:
         if name in sidecars:
             report.error(
-                f"{label} names {name!r}, a sidecar: sidecars start before every step and are not ordered", path
+                f"{label} names {name!r}, a sidecar: sidecars start before every step and are not ordered",
+                path,
+                topic="order-and-dag",
             )
         elif name not in steps:
-            report.error(f"{label} names {name!r}, which is not a container (containers: {', '.join(steps)})", path)
+            report.error(
+                f"{label} names {name!r}, which is not a container (containers: {', '.join(steps)})",
+                path,
+                topic="order-and-dag",
+            )
 
 
 def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report: Report) -> Strategy | None:
@@ -160,6 +181,7 @@ def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report:
             "strategy native-sidecars gives a start order, but these containers are steps that run to "
             "completion (a sidecar that exits is restarted): use init-containers or entrypoint",
             where,
+            topic="strategy-mismatch",
         )
         return None
     if intent is Intent.START_ORDER and chosen is Strategy.ENTRYPOINT:
@@ -168,6 +190,7 @@ def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report:
             "(restartPolicy Always), so a finished step would run again and the order holds only for the "
             "first pass: use native-sidecars",
             where,
+            topic="strategy-mismatch",
         )
         return None
     if intent is Intent.START_ORDER and chosen is Strategy.INIT_CONTAINERS:
@@ -177,6 +200,7 @@ def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report:
                 "run-to-completion init containers, and the Pod would never start: use native-sidecars, "
                 f"or annotate the workload with {c.STRATEGY}: init-containers if those containers exit",
                 where,
+                topic="strategy-mismatch",
             )
             return None
         report.warn(

@@ -36,26 +36,27 @@ def container_names(template: PodTemplate, report: Report) -> list[str] | None:
         if items is None and key == "initContainers":
             continue
         if not isinstance(items, list) or (key == "containers" and not items):
-            report.error(f"{key} must be a non-empty list of containers", path)
+            report.error(f"{key} must be a non-empty list of containers", path, topic="containers")
             return None
         for index, item in enumerate(items):
             where = f"{path}[{index}]"
             name = item.get("name") if isinstance(item, Mapping) else None
             if not isinstance(item, Mapping):
-                report.error("a container must be a mapping", where)
+                report.error("a container must be a mapping", where, topic="containers")
                 ok = False
                 continue
             if not isinstance(name, str) or not name:
-                report.error("container has no name", f"{where}.name")
+                report.error("container has no name", f"{where}.name", topic="containers")
                 ok = False
                 continue
             if not isinstance(item.get("image"), str) or not item.get("image"):
-                report.error(f"container {name!r} has no image", f"{where}.image")
+                report.error(f"container {name!r} has no image", f"{where}.image", topic="containers")
                 ok = False
             if name in seen:
                 report.error(
                     f"container name {name!r} is used twice (names are unique across initContainers and containers)",
                     f"{where}.name",
+                    topic="containers",
                 )
                 ok = False
             seen.add(name)
@@ -113,6 +114,7 @@ def check_plain_init(container: Container, *, path: str, drop: bool, report: Rep
                 f"container {name!r} has {key}, which Kubernetes forbids on an init container: remove it, set "
                 "onIncompatibleFields: drop, or use strategy entrypoint (keeps steps as containers)",
                 f"{path}.{key}",
+                topic="incompatible-fields",
             )
     warn_named_ports(container, path=path, report=report)
 
@@ -143,6 +145,7 @@ def make_native_sidecar(
             f"container {name!r} has resizePolicy, which Kubernetes accepts on a native sidecar only "
             f"from {since}: remove it or raise kubernetesVersion",
             f"{path}.resizePolicy",
+            topic="incompatible-fields",
         )
     warn_named_ports(container, path=path, report=report)
     objects.set_key(container, "restartPolicy", "Always", before=key_after(container, "image"))

@@ -14,6 +14,7 @@ class Finding:
     severity: Severity
     message: str
     path: str | None = None
+    topic: str | None = None
 
 
 @dataclass
@@ -22,9 +23,13 @@ class Report:
 
     findings: list[Finding] = field(default_factory=list)
 
-    def error(self, message: str, path: str | None = None) -> None:
-        """Something that cannot be done: the workload stays as it was and the run exits 1."""
-        self.findings.append(Finding("error", message, path))
+    def error(self, message: str, path: str | None = None, *, topic: str) -> None:
+        """Something that cannot be done: the workload stays as it was and the run exits 1.
+
+        ``topic`` names the section of ``docs/troubleshooting.md`` that explains the error and its ways out;
+        the message points there.
+        """
+        self.findings.append(Finding("error", message, path, topic))
 
     def warn(self, message: str, path: str | None = None) -> None:
         """Something the user should know; the workload is still sequenced."""

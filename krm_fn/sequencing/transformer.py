@@ -69,7 +69,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
     templates = workloads.pod_templates(work, info)
     if not templates:
-        report.error(f"{obj.get('kind')} has no pod spec at {'.'.join(info.pod_spec_path)}")
+        report.error(f"{obj.get('kind')} has no pod spec at {'.'.join(info.pod_spec_path)}", topic="containers")
     done: list[tuple[str, planning.Plan]] = []
     for template in templates:
         intent = workloads.intent(info, template)
@@ -103,7 +103,7 @@ def _summary(done: list[tuple[str, planning.Plan]]) -> str:
 def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
     """The results about one object: its findings, then the info summary when it changed."""
     ref, where = objects.resource_ref(obj), objects.file_ref(obj)
-    out = [Result(f.message, f.severity, ref, f.path, where) for f in outcome.findings]
+    out = [Result(_pointing(f.message, f.topic), f.severity, ref, f.path, where) for f in outcome.findings]
     if outcome.summary:
         out.append(Result(f"{objects.describe(obj)}: {outcome.summary}", "info", ref, None, where))
     return out
@@ -112,4 +112,9 @@ def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
 def _config_result(err: ConfigError, fn_config: Mapping[str, Any] | None) -> Result:
     ref = objects.resource_ref(fn_config) if fn_config else None
     where = objects.file_ref(fn_config) if fn_config else None
-    return Result(f"functionConfig: {err.message}", "error", ref, err.field, where)
+    return Result(_pointing(f"functionConfig: {err.message}", "functionconfig"), "error", ref, err.field, where)
+
+
+def _pointing(message: str, topic: str | None) -> str:
+    """Append where the docs explain this error: ``... (see docs/troubleshooting.md#cycle)``."""
+    return f"{message} (see {c.TROUBLESHOOTING}#{topic})" if topic else message

@@ -68,6 +68,7 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
             "strategy entrypoint runs each step once, but restartPolicy Always restarts finished steps: set "
             "restartPolicy Never (or OnFailure), or use native-sidecars",
             f"{template.path}.restartPolicy",
+            topic="strategy-mismatch",
         )
         return
     containers = {c["name"]: c for c in template.spec["containers"]}
@@ -114,6 +115,7 @@ def _argv(container: Mapping[str, Any], template: PodTemplate, config: SequenceC
             f"function cannot ask a registry for the image's ENTRYPOINT): set command, or add image "
             f"{container.get('image')!r} to entrypoint.commands in the functionConfig",
             f"{podspec.path_of(template, container['name'])}.command",
+            topic="entrypoint-command",
         )
         return []
     return [*command, *(container.get("args") or ())]
@@ -184,12 +186,17 @@ def _check_collisions(template: PodTemplate, plan: Plan, report: Report) -> None
             report.error(
                 f"volume name {volume['name']!r} is one the entrypoint strategy adds: rename it",
                 f"{template.path}.volumes[{i}].name",
+                topic="entrypoint-collisions",
             )
     for key in ("initContainers", "containers"):
         for i, container in enumerate(template.spec.get(key) or ()):
             where = f"{template.path}.{key}[{i}]"
             if container.get("name") == COPY_CONTAINER:
-                report.error(f"container name {COPY_CONTAINER!r} is one the entrypoint strategy adds", f"{where}.name")
+                report.error(
+                    f"container name {COPY_CONTAINER!r} is one the entrypoint strategy adds",
+                    f"{where}.name",
+                    topic="entrypoint-collisions",
+                )
             for j, mount in enumerate(container.get("volumeMounts") or ()):
                 path = str(mount.get("mountPath", "")).rstrip("/")
                 if path == ROOT or path.startswith(f"{ROOT}/"):
@@ -197,6 +204,7 @@ def _check_collisions(template: PodTemplate, plan: Plan, report: Report) -> None
                         f"mountPath {mount.get('mountPath')!r} is under {ROOT}, where the entrypoint strategy mounts "
                         "its own volumes: move it",
                         f"{where}.volumeMounts[{j}].mountPath",
+                        topic="entrypoint-collisions",
                     )
 
 
