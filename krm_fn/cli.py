@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from krm_fn import __version__, standalone
-from krm_fn.sdk import runner, yamlio
+from krm_fn.sdk import objects, runner, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
 from krm_fn.sdk.results import Results
 from krm_fn.sequencing import config as seq_config
@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = [*options.filename, *options.files]
     if not files and options.config is None:
         return krm(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
-    return run_standalone(files or ["-"], config_path=options.config, verbose=options.verbose)
+    return run_standalone(
+        files or ["-"], config_path=options.config, verbose=options.verbose, drop_local=options.drop_local_config
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         "--config", metavar="CONFIG.yaml", help="functionConfig for standalone mode: SequenceContainers or a ConfigMap"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print what was done (standalone mode)")
+    parser.add_argument("--drop-local-config", action="store_true",
+                        help="leave out objects marked config.kubernetes.io/local-config (the Kptfile, seq-fn's "
+                        "config): what a GitOps render stage must not apply")  # fmt: skip
     parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
     return parser
 
@@ -87,10 +92,12 @@ def krm(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     return outcome.exit_code
 
 
-def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool) -> int:
+def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool, drop_local: bool = False) -> int:
     """Standalone mode; see :mod:`krm_fn.standalone`."""
     try:
         docs = standalone.read_sources(sources, sys.stdin.buffer.read)
+        if drop_local:
+            docs = [d for d in docs if d.obj is None or not objects.is_local_config(d.obj)]
         config = _load_config_file(config_path)
     except InputError as err:
         sys.stderr.write(f"{NAME}: {err}\n")

@@ -17,6 +17,14 @@ def local_images() -> None:
     podman.build_images()
 
 
+@pytest.fixture(scope="session")
+def function_image() -> int:
+    """seq-fn's image, built once per run from the Dockerfile (on a cached debootstrap base); its size in bytes."""
+    from tests.runtime import image
+
+    return image.build()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say how long each stage of building the function image took (CI prints this)."""
     from tests.runtime.image import SIZES, TIMINGS

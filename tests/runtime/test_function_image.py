@@ -21,9 +21,9 @@ pytestmark = pytest.mark.runtime
 GOLDEN = Path(__file__).parent.parent / "golden"
 
 
-@pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest) -> int:
-    return image.build()
+@pytest.fixture
+def built(function_image: int) -> int:
+    return function_image
 
 
 def two_packages(tmp_path: Path) -> tuple[Path, Path]:
