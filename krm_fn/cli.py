@@ -19,7 +19,6 @@ from krm_fn.sequencing import config as seq_config
 from krm_fn.sequencing import transformer
 
 NAME = "seq-fn"
-SUBCOMMANDS = ("schema", "plan", "status")
 
 USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
@@ -92,19 +91,36 @@ def krm(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     return outcome.exit_code
 
 
+class _Refused(Exception):
+    """The inputs or the config file cannot be used; the reason is already on stderr."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
+def _read_inputs(
+    sources: Sequence[str], config_path: str | None
+) -> tuple[list[standalone.Document], seq_config.SequenceConfig]:
+    """The documents of every source and the config file; unreadable input exits 2, a bad config 1."""
+    try:
+        return standalone.read_sources(sources, sys.stdin.buffer.read), _load_config_file(config_path)
+    except InputError as err:
+        sys.stderr.write(f"{NAME}: {err}\n")
+        raise _Refused(2) from None
+    except ConfigError as err:
+        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
+        raise _Refused(1) from None
+
+
 def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool, drop_local: bool = False) -> int:
     """Standalone mode; see :mod:`krm_fn.standalone`."""
     try:
-        docs = standalone.read_sources(sources, sys.stdin.buffer.read)
-        if drop_local:
-            docs = [d for d in docs if d.obj is None or not objects.is_local_config(d.obj)]
-        config = _load_config_file(config_path)
-    except InputError as err:
-        sys.stderr.write(f"{NAME}: {err}\n")
-        return 2
-    except ConfigError as err:
-        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
-        return 1
+        docs, config = _read_inputs(sources, config_path)
+    except _Refused as refused:
+        return refused.exit_code
+    if drop_local:
+        docs = [d for d in docs if d.obj is None or not objects.is_local_config(d.obj)]
     results = Results()
     changed = {}
     for index, doc in enumerate(docs):
@@ -145,14 +161,9 @@ def _plan(args: Sequence[str]) -> int:
     from krm_fn import planview
 
     try:
-        docs = standalone.read_sources(options.files or ["-"], sys.stdin.buffer.read)
-        config = _load_config_file(options.config)
-    except InputError as err:
-        sys.stderr.write(f"{NAME}: {err}\n")
-        return 2
-    except ConfigError as err:
-        sys.stderr.write(f"{NAME}: error: {options.config}: {err}\n")
-        return 1
+        docs, config = _read_inputs(options.files or ["-"], options.config)
+    except _Refused as refused:
+        return refused.exit_code
     views = planview.build([d.obj for d in docs if d.obj is not None], config)
     render = {"text": planview.as_text, "json": planview.as_json, "mermaid": planview.as_mermaid}[options.output]
     sys.stdout.write(render(views))

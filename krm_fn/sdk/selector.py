@@ -8,9 +8,6 @@ from typing import Any
 
 from krm_fn.sdk import objects
 
-#: The fields a selector may carry, as users write them (kpt's ``selectors``/``exclude`` entries).
-SELECTOR_FIELDS = ("apiVersion", "kind", "name", "namespace", "labels", "annotations")
-
 
 @dataclass(frozen=True)
 class Selector:

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
@@ -265,13 +264,3 @@ def to_plain(node: Any) -> Any:
         if isinstance(node, base):
             return base(node)
     return node
-
-
-def new_mapping() -> CommentedMap:
-    """An empty mapping that dumps in block style, as a person would write it."""
-    return CommentedMap()
-
-
-def new_sequence() -> CommentedSeq:
-    """An empty sequence that dumps in block style."""
-    return CommentedSeq()

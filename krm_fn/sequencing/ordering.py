@@ -53,15 +53,3 @@ def find_cycle(names: Sequence[str], after: Mapping[str, Sequence[str]]) -> list
 def chain(names: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Each name waits for the one before it."""
     return {name: ((names[i - 1],) if i else ()) for i, name in enumerate(names)}
-
-
-def ancestors(name: str, waits_for: Mapping[str, Sequence[str]]) -> set[str]:
-    """Everything ``name`` waits for, directly or through others."""
-    out: set[str] = set()
-    stack = list(waits_for.get(name, ()))
-    while stack:
-        node = stack.pop()
-        if node not in out:
-            out.add(node)
-            stack.extend(waits_for.get(node, ()))
-    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 import kubernetes_validate
 
-from krm_fn.sdk import objects
+from krm_fn.sdk import objects, yamlio
 from krm_fn.sequencing import workloads
 from krm_fn.sequencing.config import SequenceConfig
 
@@ -23,7 +23,7 @@ def schema_versions() -> list[str]:
 
 def validate_strict(obj: Mapping[str, Any], version: str) -> None:
     """Raise when ``obj`` does not validate, strictly (unknown fields are errors), against ``version``."""
-    kubernetes_validate.validate(_plain(obj), version, strict=True)
+    kubernetes_validate.validate(yamlio.to_plain(obj), version, strict=True)
 
 
 def pod_specs(obj: Mapping[str, Any], config: SequenceConfig | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -81,16 +81,3 @@ def check_workload(obj: Mapping[str, Any], config: SequenceConfig | None = None)
             validate_strict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"}, "spec": spec}, version)
     problems = semantic_errors(obj, config)
     assert not problems, problems
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    for base in (str, int, float):
-        if isinstance(node, base):
-            return base(node)
-    return node
