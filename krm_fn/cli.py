@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def krm(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     """KRM mode: the whole output is written before the exit code is returned."""
-    outcome = runner.run(stdin.read(), transformer.process, name=NAME)
+    outcome = runner.run(stdin.read(), transformer.process, name=NAME, splice=True)
     stdout.write(outcome.stdout)
     stdout.flush()
     stderr.write(outcome.stderr)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from krm_fn.sdk import resourcelist, yamlio
+from krm_fn.sdk import resourcelist, splicing, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.results import Results
 
@@ -64,6 +64,10 @@ def _read(path: Path) -> bytes:
 def _documents(text: str, *, source: str) -> list[Document]:
     out: list[Document] = []
     for part in yamlio.split_documents(text):
+        lazy = splicing.lazy_document(part)
+        if lazy is not None and lazy.get("kind") != resourcelist.KIND:
+            out.append(Document(part, lazy, source))  # read in full only if seq-fn sequences it
+            continue
         try:
             loaded = [d for d in yamlio.load_all(part) if d is not None]
         except InputError as err:

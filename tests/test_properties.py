@@ -214,7 +214,7 @@ def test_byte_mutations_never_escape_as_a_traceback(data: bytes, mutations):
             buf.insert(i, value)
         elif buf:
             del buf[i]
-    outcome = runner.run(bytes(buf), transformer.process, name="seq-fn")
+    outcome = runner.run(bytes(buf), transformer.process, name="seq-fn", splice=True)
     assert outcome.exit_code in (0, 1, 2)
     assert "internal error" not in outcome.stderr, outcome.stderr
     if outcome.exit_code == 2:

@@ -6,7 +6,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from krm_fn.sdk import resourcelist, yamlio
+from krm_fn.sdk import resourcelist, splicing, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result
@@ -24,22 +24,29 @@ class Outcome:
     exit_code: int
 
 
-def run(data: bytes, processor: Processor, *, name: str = "function") -> Outcome:
+def run(data: bytes, processor: Processor, *, name: str = "function", splice: bool = False) -> Outcome:
     """Parse, process, serialise.
 
     Exit 2 with nothing on stdout when the input is not a ResourceList (there is nothing safe to echo). Exit 1
     with the items exactly as they came when any result is an error, because an orchestrator that trusts a
     partial list loses resources. A bug in the processor becomes an error result, never a traceback.
+
+    With ``splice``, for a processor that *replaces* the items it changes and never edits an input item in
+    place, the common shape of input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are
+    written back as their input bytes, and only items the processor reads in full are parsed with ruamel.yaml.
+    Anything else takes the plain round trip.
     """
     try:
         text = yamlio.decode(data)
-        rl = resourcelist.parse(text)
+        spliced = splicing.parse(text) if splice else None
+        rl = spliced.resource_list if spliced else resourcelist.parse(text)
     except InputError as err:
         return Outcome(b"", f"{name}: {err}\n", 2)
     try:
         processor(rl)
-    except Exception as err:
-        rl = resourcelist.parse(text)
+    except InputError as err:  # an item read lazily (spliced path) turned out not to be valid YAML
+        return Outcome(b"", f"{name}: {err}\n", 2)
+    except Exception as err:  # a bug must not cost the user their resources
         where = traceback.extract_tb(err.__traceback__)[-1]
         rl.results.append(
             Result(
@@ -47,8 +54,10 @@ def run(data: bytes, processor: Processor, *, name: str = "function") -> Outcome
                 f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
             )
         )
-    if rl.results.has_errors:
-        unchanged = resourcelist.parse(text)
-        rl.items = unchanged.items
     stderr = "".join(f"{name}: {r.one_line()}\n" for r in rl.results.errors())
+    if spliced is not None:
+        items = list(spliced.originals) if rl.results.has_errors else rl.items
+        return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
+    if rl.results.has_errors:
+        rl.items = resourcelist.parse(text).items
     return Outcome(resourcelist.to_yaml(rl).encode(), stderr, rl.results.exit_code())

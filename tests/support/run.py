@@ -43,7 +43,7 @@ def resource_list(items_yaml: str, fn_config: str | None = None) -> str:
 def krm(stdin: str | bytes) -> Ran:
     """KRM mode in-process, through the same runner the command uses."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    outcome = runner.run(data, transformer.process, name="seq-fn")
+    outcome = runner.run(data, transformer.process, name="seq-fn", splice=True)
     return Ran(outcome.stdout.decode(), outcome.stderr, outcome.exit_code)
 
 

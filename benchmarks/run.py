@@ -1,0 +1,172 @@
+"""Benchmark seq-fn against the libyaml floor, in one run, and print the ratios issue 7 targets.
+
+    python3 -m benchmarks.run [--sizes 1000,2000,5000,10000] [--repeat 1] [--chart benchmarks/chart.png]
+
+The floor is ``python3 -c "load with yaml.CSafeLoader; dump with yaml.CSafeDumper"`` over the same bytes.
+seq-fn and the floor run alternately (floor, seq-fn, floor, seq-fn...) so that load on the machine hits both
+alike; each figure is the median of ``--repeat`` runs. Wall time by ``time.perf_counter`` around the process,
+peak memory from the process's own rusage (``ru_maxrss``). Not a test: it asserts nothing, it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.generate import resource_list
+
+FLOOR = ("import sys, yaml\nd = yaml.load(sys.stdin, Loader=yaml.CSafeLoader)\n"
+         "sys.stdout.write(yaml.dump_all(d, Dumper=yaml.CSafeDumper) if isinstance(d, list) else "
+         "yaml.dump(d, Dumper=yaml.CSafeDumper))\n")  # fmt: skip
+FLOOR_ALL = ("import sys, yaml\nd = list(yaml.load_all(sys.stdin, Loader=yaml.CSafeLoader))\n"
+             "sys.stdout.write(yaml.dump_all(d, Dumper=yaml.CSafeDumper))\n")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One process run: wall seconds and peak resident memory in MiB."""
+
+    seconds: float
+    peak_mib: float
+
+
+def measure(args: list[str], stdin: bytes, *, cwd: str | None = None) -> Sample:
+    """Run ``args`` with ``stdin``; its wall time and its own peak RSS (children of it not counted)."""
+    with tempfile.TemporaryFile() as feed, open(os.devnull, "wb") as sink:
+        feed.write(stdin)
+        feed.seek(0)
+        started = time.perf_counter()
+        process = subprocess.Popen(args, stdin=feed, stdout=sink, stderr=subprocess.DEVNULL, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} exited {os.waitstatus_to_exitcode(status)}: the benchmark input is valid")
+    return Sample(seconds, usage.ru_maxrss / 1024)
+
+
+def alternate(a: tuple[list[str], bytes], b: tuple[list[str], bytes], repeat: int) -> tuple[Sample, Sample]:
+    """Median samples of a and b, run alternately."""
+    first, second = [], []
+    for _ in range(repeat):
+        first.append(measure(*a))
+        second.append(measure(*b))
+    return _median(first), _median(second)
+
+
+def _median(samples: list[Sample]) -> Sample:
+    return Sample(statistics.median(s.seconds for s in samples), statistics.median(s.peak_mib for s in samples))
+
+
+def standalone_text(rl: str) -> str:
+    """The same resources as plain multi-document YAML (what ``seq-fn -f`` reads)."""
+    body = rl.split("items:\n", 1)[1].rstrip("\n")
+    items = body.split("\n- ")
+    items[0] = items[0].removeprefix("- ")
+    docs = ["\n".join(line if n == 0 else line[2:] for n, line in enumerate(item.split("\n"))) for item in items]
+    return "".join(f"---\n{doc}\n" for doc in docs)
+
+
+def kpt_package(rl: str, folder: Path) -> None:
+    """Write the resources as files of a kpt package, 50 to a file."""
+    docs = standalone_text(rl).split("---\n")
+    for i in range(0, len(docs), 50):
+        (folder / f"r{i:05d}.yaml").write_text("---\n".join(docs[i : i + 50]))
+
+
+def main() -> None:
+    """Measure every case and print the table and the ratios."""
+    parser = argparse.ArgumentParser(description="seq-fn against the libyaml floor")
+    parser.add_argument("--sizes", default="1000,2000,5000,10000")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--chart", default="benchmarks/chart.png")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    python = sys.executable
+    seq_fn = [python, "-m", "krm_fn"]
+    rows = []
+    krm_times: dict[int, float] = {}
+    floor_times: dict[int, float] = {}
+    for size in sizes:
+        rl = resource_list(size).encode()
+        plain = standalone_text(rl.decode()).encode()
+        floor, krm = alternate(([python, "-c", FLOOR], rl), (seq_fn, rl), options.repeat)
+        floor_plain, standalone = alternate(([python, "-c", FLOOR_ALL], plain), ([*seq_fn, "-"], plain), options.repeat)
+        krm_times[size], floor_times[size] = krm.seconds, floor.seconds
+        rows.append((f"KRM mode, {size} resources", krm, floor))
+        rows.append((f"standalone, {size} resources", standalone, floor_plain))
+        print(f"measured {size}", file=sys.stderr)
+    one = resource_list(1).encode()
+    bare, cold = alternate(([python, "-c", "pass"], b""), (seq_fn, one), max(options.repeat, 5))
+    with tempfile.TemporaryDirectory() as tmp:
+        pkg = Path(tmp) / "pkg"
+        pkg.mkdir()
+        kpt_package(resource_list(1000), pkg)
+        work = Path(tmp) / "work"
+        kpt = shutil.which("kpt") or "kpt"
+
+        def kpt_run(function: list[str]) -> list[str]:
+            return [
+                "sh",
+                "-c",
+                f"rm -rf {work} && cp -r {pkg} {work} && {kpt} fn eval {work} --exec '{' '.join(function)}'",
+            ]
+
+        installed = shutil.which("seq-fn")
+        if installed is None:
+            raise SystemExit("seq-fn is not on PATH: pip install -e . first (kpt runs the installed command)")
+        identity, in_kpt = alternate((kpt_run(["cat"]), b""), (kpt_run([installed]), b""), options.repeat)
+
+    print(f"\nseq-fn benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {options.repeat}\n")
+    print("| case | seq-fn s | floor s | time ratio | seq-fn MiB | floor MiB | memory ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name, mine, base in rows:
+        print(f"| {name} | {mine.seconds:.2f} | {base.seconds:.2f} | {mine.seconds / base.seconds:.2f}x "
+              f"| {mine.peak_mib:.0f} | {base.peak_mib:.0f} | {mine.peak_mib / base.peak_mib:.2f}x |")  # fmt: skip
+    if len(sizes) > 1:
+        print(
+            f"\ngrowth {sizes[-1]}/{sizes[0]} resources: seq-fn {krm_times[sizes[-1]] / krm_times[sizes[0]]:.1f}x "
+            f"(target <= {sizes[-1] / sizes[0] * 1.1:.0f}), floor {floor_times[sizes[-1]] / floor_times[sizes[0]]:.1f}x"
+        )
+    print(
+        f"cold start, one item: {cold.seconds:.3f} s vs python3 -c pass {bare.seconds:.3f} s: "
+        f"{cold.seconds / bare.seconds:.1f}x (target <= 3x)"
+    )
+    print(
+        f"kpt fn eval --exec on 1000 resources: {in_kpt.seconds:.2f} s vs identity (cat) {identity.seconds:.2f} s: "
+        f"{in_kpt.seconds / identity.seconds:.2f}x (target <= 1.3x)"
+    )
+    _chart(sizes, krm_times, floor_times, options.chart)
+
+
+def _chart(sizes: list[int], mine: dict[int, float], floor: dict[int, float], path: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"(no chart: pip install matplotlib to write {path})")
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(sizes, [mine[s] for s in sizes], marker="o", label="seq-fn (KRM mode)")
+    ax.plot(sizes, [floor[s] for s in sizes], marker="s", label="floor: libyaml load + dump")
+    ax.set_xlabel("resources in the ResourceList")
+    ax.set_ylabel("wall time, seconds")
+    ax.set_title("seq-fn against the libyaml floor")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"chart: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Splicing: items a processor leaves alone come back as their input bytes; replaced ones are re-emitted in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from krm_fn.sdk import runner, splicing, yamlio
+from krm_fn.sequencing import transformer
+from tests.support.run import resource_list
+
+HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+TEXT = (
+    HEAD
+    + """\
+# before the first item
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: settings   # odd spacing kept
+  data: {enabled: "on", ratio: '1e3'}
+# between items: stays put
+- apiVersion: batch/v1
+  kind: Job
+  metadata:
+    name: etl
+  spec:
+    template:
+      spec:
+        restartPolicy: Never
+        containers:
+          - name: extract   # wide lists
+            image: busybox
+          - name: load
+            image: busybox
+
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web}
+  spec:
+    ports: [{port: 80}]
+functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: function-input}
+  data: {strategy: init-containers}
+"""
+)
+
+
+def test_nothing_replaced_gives_back_the_input_byte_for_byte():
+    spliced = splicing.parse(TEXT)
+    assert spliced is not None
+    assert spliced.render(spliced.originals, spliced.resource_list.results) == TEXT
+
+
+def test_seq_fn_output_keeps_every_untouched_byte_and_re_emits_only_the_workload():
+    out = runner.run(TEXT.encode(), transformer.process, splice=True).stdout.decode()
+    before_job, after_job = (
+        TEXT.split("- apiVersion: batch/v1")[0],
+        TEXT.split("\n- apiVersion: v1\n  kind: Service")[1],
+    )
+    assert out.startswith(before_job), "everything before the Job is byte-identical"
+    assert "\n- apiVersion: v1\n  kind: Service" + after_job.split("results:")[0] in out
+    job = out.split("- apiVersion: batch/v1")[1].split("\n- apiVersion: v1\n  kind: Service")[0]
+    assert "          initContainers:\n          - name: extract   # wide lists\n" not in job
+    assert "        initContainers:\n          - name: extract   # wide lists\n" in job, "wide lists stay wide"
+    assert "            image: busybox\n\n- apiVersion: v1\n  kind: Service" in out, "the blank line stays"
+    assert out.index("functionConfig:") < out.index("results:"), "results are appended after the input"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(HEAD + "- {apiVersion: v1, kind: A, metadata: {name: a}}\n", id="flow-item"),
+        pytest.param(HEAD + "- &x\n  apiVersion: v1\n  kind: A\n  metadata: {name: a}\n", id="anchor"),
+        pytest.param(
+            HEAD.replace("\n", "\r\n") + "- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n", id="crlf"
+        ),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: !x a}\n", id="tag"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\nresults: []\n", id="results"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a, name: b}\n", id="duplicate-key"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {labels: {}}\n", id="no-name"),
+        pytest.param("apiVersion: v1\nkind: List\nitems: []\n", id="not-a-resource-list"),
+    ],
+)
+def test_uncommon_shapes_take_the_plain_path(text):
+    assert splicing.parse(text) is None
+
+
+GOLDEN = sorted(p for p in (Path(__file__).parent.parent / "golden").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c.name for c in GOLDEN])
+def test_splicing_gives_the_same_objects_and_results_as_the_plain_path(case: Path):
+    config = case / "config.yaml"
+    given = resource_list((case / "input.yaml").read_text(), config.read_text() if config.exists() else None)
+    fast = runner.run(given.encode(), transformer.process, splice=True)
+    plain = runner.run(given.encode(), transformer.process)
+    assert fast.exit_code == plain.exit_code and fast.stderr == plain.stderr
+    a, b = yamlio.load_all(fast.stdout.decode())[0], yamlio.load_all(plain.stdout.decode())[0]
+    assert yamlio.to_plain(a) == yamlio.to_plain(b)
