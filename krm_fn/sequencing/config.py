@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from krm_fn.sdk import fnconfig
@@ -100,8 +100,8 @@ def parse_version(text: str) -> tuple[int, int]:
 @functools.cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of the typed functionConfig's fields (``seq-fn schema`` prints it)."""
-    text = resources.files("krm_fn.sequencing").joinpath("schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    with open(os.path.join(os.path.dirname(__file__), "schema.json"), encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
     return loaded
 
 
