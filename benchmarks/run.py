@@ -1,6 +1,6 @@
 """Benchmark seq-fn against the libyaml floor, in one run, and print the ratios issue 7 targets.
 
-    python3 -m benchmarks.run [--sizes 1000,2000,5000,10000] [--repeat 1] [--chart benchmarks/chart.png]
+    python3 -m benchmarks.run [--sizes 1000,2000,5000,10000] [--repeat 1] [--chart docs/performance.png]
 
 The floor is ``python3 -c "load with yaml.CSafeLoader; dump with yaml.CSafeDumper"`` over the same bytes.
 seq-fn and the floor run alternately (floor, seq-fn, floor, seq-fn...) so that load on the machine hits both
@@ -86,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="seq-fn against the libyaml floor")
     parser.add_argument("--sizes", default="1000,2000,5000,10000")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--chart", default="benchmarks/chart.png")
+    parser.add_argument("--chart", default="docs/performance.png")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     python = sys.executable
