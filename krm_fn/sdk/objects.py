@@ -13,6 +13,10 @@ from typing import Any
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 LOCAL_CONFIG_ANNOTATION = "config.kubernetes.io/local-config"
+#: kpt matches a function's output to its input by these, then copies comments and field order back *by position*
+#: (kyaml's comments.CopyComments and order.SyncOrder). A function that keeps comments itself drops them from the
+#: objects it rewrites: otherwise a comment on containers[0] reappears on whatever container stands there now.
+COMMENT_COPY_IDS = ("internal.config.kubernetes.io/id", "config.k8s.io/id")
 
 
 def split_path(path: str) -> tuple[str, ...]:
@@ -110,6 +114,18 @@ def describe(obj: Mapping[str, Any]) -> str:
 def is_local_config(obj: Mapping[str, Any]) -> bool:
     """Objects marked ``config.kubernetes.io/local-config: "true"`` are never deployed: leave them alone."""
     return str(annotations_of(obj).get(LOCAL_CONFIG_ANNOTATION, "")).lower() == "true"
+
+
+def drop_comment_copy_ids(obj: MutableMapping[str, Any]) -> None:
+    """Remove kpt's comment-copy ids from an object this function rewrote (see :data:`COMMENT_COPY_IDS`).
+
+    kpt then writes the object as the function produced it, with the comments and key order it kept; paths,
+    indexes and every other annotation stay. kustomize matches objects by kind, name and namespace, not by these.
+    """
+    notes = get(obj, "metadata", "annotations")
+    if isinstance(notes, MutableMapping):
+        for key in COMMENT_COPY_IDS:
+            notes.pop(key, None)
 
 
 def set_key(mapping: MutableMapping[str, Any], key: str, value: Any, *, before: str | None = None) -> None:

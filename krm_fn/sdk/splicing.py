@@ -6,7 +6,8 @@ processor did not replace are the input's bytes, comments and all; a replaced it
 its span. This is faster than a round trip of the whole list and keeps untouched items byte-identical.
 
 It applies to the common shape only (what kpt and kustomize send): a block ``items`` sequence of block mappings,
-LF line endings, no anchors, aliases, tags or merge keys, no ``results`` yet. :func:`parse` returns None for
+LF line endings and no tabs (libyaml and ruamel.yaml disagree on some), no anchors, aliases, tags or merge keys,
+no ``results`` yet. :func:`parse` returns None for
 anything else, and the caller uses the plain round trip (:mod:`krm_fn.sdk.resourcelist`), which also gives the
 precise errors for bad input.
 """
@@ -131,7 +132,7 @@ def parse(text: str) -> SplicedList | None:
 
 def _top_level(text: str) -> dict[str, Any]:
     """The ResourceList's top-level fields as composed nodes; raises :class:`_Unfit` for an uncommon shape."""
-    if "\r" in text or _SPECIAL.search(text):
+    if "\r" in text or "\t" in text or _SPECIAL.search(text):
         raise _Unfit
     try:
         root = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)
@@ -155,10 +156,10 @@ def _scalar(node: Any) -> str | None:
 def lazy_document(text: str) -> LazyObject | None:
     """One plain YAML document as a :class:`LazyObject`, or None when it is not of the common shape.
 
-    The common shape: a block mapping with apiVersion, kind and metadata.name; no anchors, tags or CR line endings.
+    The common shape: a block mapping with apiVersion, kind and metadata.name; no anchors, tags, tabs or CRs.
     """
     try:
-        if "\r" in text or _SPECIAL.search(text):
+        if "\r" in text or "\t" in text or _SPECIAL.search(text):
             raise _Unfit
         try:
             node = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)

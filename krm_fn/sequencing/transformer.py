@@ -84,6 +84,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         return ObjectOutcome(findings=report.findings)
     marker = ",".join(dict.fromkeys(plan.strategy.value for _, plan in done))
     objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
+    objects.drop_comment_copy_ids(work)
     return ObjectOutcome(changed=work, findings=report.findings, summary=_summary(done), plans=done)
 
 

@@ -97,3 +97,42 @@ def test_render_runs_the_kptfile_pipeline_with_selectors(package: Path):
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {"job.yaml"}, "only the selected Job changes; Kptfile, config and the rest stay as they were"
     assert init_names(objects_in(package / "job.yaml")[0]) == ["extract", "transform"]
+
+
+TRAP = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: etl
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: extract   # comment on the first key of the first item
+        image: busybox  # extract image
+      - name: transform # transform name
+        image: busybox
+      - name: load
+        image: busybox  # load image
+"""
+
+
+def test_under_kpt_no_comment_is_duplicated_or_moved_to_another_container(tmp_path: Path):
+    """kpt copies comments back by position: containers[0] used to be extract, now it is load."""
+    pkg = tmp_path / "trap"
+    pkg.mkdir()
+    (pkg / "job.yaml").write_text(TRAP)
+    done = run([need("kpt"), "fn", "eval", str(pkg), "--exec", need("seq-fn")])
+    assert done.returncode == 0, done.stderr
+    text = (pkg / "job.yaml").read_text()
+    for comment in ("# comment on the first key of the first item", "# extract image", "# transform name",
+                    "# load image"):  # fmt: skip
+        assert text.count(comment) == 1, (comment, text)
+    assert "- name: extract # comment on the first key of the first item" in text
+    assert "- name: load\n" in text, "load's name line has no comment of extract's"
+    spec = objects_in(pkg / "job.yaml")[0]["spec"]["template"]["spec"]
+    assert list(spec).index("initContainers") < list(spec).index("containers"), "the order seq-fn wrote"
+    once = snapshot(pkg)
+    assert run([need("kpt"), "fn", "eval", str(pkg), "--exec", need("seq-fn")]).returncode == 0
+    assert snapshot(pkg) == once

@@ -79,6 +79,7 @@ def test_seq_fn_output_keeps_every_untouched_byte_and_re_emits_only_the_workload
             HEAD.replace("\n", "\r\n") + "- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n", id="crlf"
         ),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: !x a}\n", id="tag"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: \tA\n  metadata: {name: a}\n", id="tab"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\nresults: []\n", id="results"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a, name: b}\n", id="duplicate-key"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {labels: {}}\n", id="no-name"),
