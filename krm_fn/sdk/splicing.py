@@ -132,15 +132,7 @@ def parse(text: str) -> SplicedList | None:
 
 def _top_level(text: str) -> dict[str, Any]:
     """The ResourceList's top-level fields as composed nodes; raises :class:`_Unfit` for an uncommon shape."""
-    if "\r" in text or "\t" in text or _SPECIAL.search(text):
-        raise _Unfit
-    try:
-        root = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)
-    except (pyyaml.YAMLError, RecursionError, ValueError):
-        raise _Unfit from None
-    if not isinstance(root, pyyaml.MappingNode):
-        raise _Unfit
-    _check_nodes(root)
+    root = _compose_mapping(text)
     fields = {k.value: v for k, v in root.value if isinstance(k, pyyaml.ScalarNode)}
     if "results" in fields or _scalar(fields.get("kind")) != resourcelist.KIND:
         raise _Unfit
@@ -159,18 +151,23 @@ def lazy_document(text: str) -> LazyObject | None:
     The common shape: a block mapping with apiVersion, kind and metadata.name; no anchors, tags, tabs or CRs.
     """
     try:
-        if "\r" in text or "\t" in text or _SPECIAL.search(text):
-            raise _Unfit
-        try:
-            node = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)
-        except (pyyaml.YAMLError, RecursionError, ValueError):
-            raise _Unfit from None
-        if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
-            raise _Unfit
-        _check_nodes(node)
-        return LazyObject(_head(node), text)
+        return LazyObject(_head(_compose_mapping(text)), text)
     except _Unfit:
         return None
+
+
+def _compose_mapping(text: str) -> Any:
+    """``text`` composed by libyaml's C composer: a block mapping of the common shape, or :class:`_Unfit`."""
+    if "\r" in text or "\t" in text or _SPECIAL.search(text):
+        raise _Unfit
+    try:
+        node = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        raise _Unfit from None
+    if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
+        raise _Unfit
+    _check_nodes(node)
+    return node
 
 
 def _head(node: Any) -> dict[str, Any]:
