@@ -169,10 +169,10 @@ def _status(args: Sequence[str]) -> int:
     from krm_fn import status
 
     try:
-        docs = [d.obj for d in standalone.read_sources([options.file], sys.stdin.buffer.read) if d.obj is not None]
-    except InputError as err:
-        sys.stderr.write(f"{NAME}: {err}\n")
-        return 2
+        read, _ = _read_inputs([options.file], None)
+    except _Refused as refused:
+        return refused.exit_code
+    docs = [d.obj for d in read if d.obj is not None]
     if len(docs) != 1 or docs[0].get("kind") != "Pod":
         sys.stderr.write(f"{NAME}: status needs one Pod (kubectl get pod NAME -o json), got {len(docs)} objects\n")
         return 2

@@ -23,6 +23,7 @@ from typing import Any
 import yaml as pyyaml
 
 from krm_fn.sdk import resourcelist, yamlio
+from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Results
 
@@ -175,12 +176,15 @@ def _head(node: Any) -> dict[str, Any]:
     fields = {k.value: v for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
     api_version, kind = _scalar(fields.get("apiVersion")), _scalar(fields.get("kind"))
     metadata = fields.get("metadata")
-    if not api_version or not kind or not isinstance(metadata, pyyaml.MappingNode):
+    if not isinstance(metadata, pyyaml.MappingNode):
         raise _Unfit
     head_metadata = pyyaml.constructor.SafeConstructor().construct_object(metadata, deep=True)
-    if not isinstance(head_metadata, dict) or not (head_metadata.get("name") or head_metadata.get("generateName")):
-        raise _Unfit
-    return {"apiVersion": api_version, "kind": kind, "metadata": head_metadata}
+    head = {"apiVersion": api_version, "kind": kind, "metadata": head_metadata}
+    try:  # the plain path's rule, so that both paths accept the same objects
+        resourcelist.check_object(head, where="item")
+    except InputError:
+        raise _Unfit from None
+    return head
 
 
 def _item(text: str, node: Any) -> tuple[_Span, LazyObject]:
