@@ -121,7 +121,7 @@ def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: 
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if results.has_errors:
         return 1
-    sys.stdout.write(standalone.render(docs, changed))
+    sys.stdout.write(standalone.render(docs, changed, lambda obj: transformer.sequence_object(obj, config).changed))
     return 0
 
 

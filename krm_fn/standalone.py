@@ -85,20 +85,32 @@ def _is_object(doc: Any) -> bool:
     return isinstance(doc, Mapping) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
 
 
-def render(docs: list[Document], changed: Mapping[int, Any]) -> str:
-    """The output stream: unchanged documents verbatim, changed ones re-emitted in their own list indentation."""
+def render(docs: list[Document], changed: Mapping[int, Any], redo: Callable[[Any], Any]) -> str:
+    """The output stream: unchanged documents verbatim, changed ones as edits of their text.
+
+    ``redo`` makes the change again on a round-trip loaded copy, for the rare change a text edit cannot make.
+    """
     out: list[str] = []
     for index, doc in enumerate(docs):
         text = doc.text
         if index in changed:
-            header = yamlio.document_header(text)
-            text = header + yamlio.dump(changed[index], seq_indent=yamlio.detect_seq_indent(text))
+            text = _changed_text(doc, changed[index], redo)
         if not text.endswith("\n"):
             text += "\n"
         if out and not yamlio.document_header(text):
             text = "---\n" + text
         out.append(text)
     return "".join(out)
+
+
+def _changed_text(doc: Document, new: Any, redo: Callable[[Any], Any]) -> str:
+    """A changed document: an edit of its own text where it was read lazily, else dumped after its ``---``."""
+    if isinstance(doc.obj, splicing.LazyObject):
+        try:
+            return doc.text[: doc.obj.start] + doc.obj.written(new) + doc.text[doc.obj.end :]
+        except splicing.Unfit:
+            new = redo(yamlio.load_all(doc.text)[0])
+    return yamlio.document_header(doc.text) + yamlio.dump(new, seq_indent=yamlio.detect_seq_indent(doc.text))
 
 
 def stderr_lines(results: Results, *, verbose: bool) -> str:

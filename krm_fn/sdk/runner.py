@@ -33,8 +33,8 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
 
     With ``splice``, for a processor that *replaces* the items it changes and never edits an input item in
     place, the common shape of input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are
-    written back as their input bytes, and only items the processor reads in full are parsed with ruamel.yaml.
-    Anything else takes the plain round trip.
+    written back as their input bytes, and the items it replaces are written as edits of their source text.
+    Anything else takes the plain round trip, as does a change the text edit cannot make.
     """
     try:
         text = yamlio.decode(data)
@@ -57,7 +57,10 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
     stderr = "".join(f"{name}: {r.one_line()}\n" for r in rl.results.errors())
     if spliced is not None:
         items = list(spliced.originals) if rl.results.has_errors else rl.items
-        return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
+        try:
+            return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
+        except splicing.Unfit:  # a change the text edit does not make: the plain round trip makes it
+            return run(data, processor, name=name)
     if rl.results.has_errors:
         rl.items = resourcelist.parse(text).items
     return Outcome(resourcelist.to_yaml(rl).encode(), stderr, rl.results.exit_code())

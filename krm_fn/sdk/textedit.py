@@ -1,0 +1,304 @@
+"""Write a changed object as an edit of its source text: what did not change keeps its bytes, comments and style.
+
+The object is made of :class:`~krm_fn.sdk.sourced.SourcedDict` and ``SourcedList`` values (each remembers the
+composed node it came from, with byte marks into ``text``), plain values the processor added, and scalars. The
+writer walks the new value. A value equal to its source is copied as its source text (re-indented when it now
+sits at another column, say a container moved from ``containers`` to ``initContainers``); a changed block
+mapping or sequence is rebuilt entry by entry around its unchanged entries; anything new is written in block
+style in the document's own list indentation. Comment lines directly above an entry or a list item travel with
+it, and a comment at the end of a line stays with that line's entry.
+
+:func:`render` raises :class:`Unfit` for what it does not edit (a changed list nested straight in a list); the
+caller then writes the object another way. Callers also check the result by loading it again
+(:func:`krm_fn.sdk.sourced.same`), so a mistake here costs style, never a changed meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml as pyyaml
+
+from krm_fn.sdk import scalars
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, construct, same
+
+SeqIndent = Literal["compact", "wide"]
+
+
+#: A changed flow collection stays in flow style while its line fits in this many columns; a longer one (say
+#: ``args`` grown from one word to twelve) reads better in block style.
+FLOW_WIDTH = 100
+
+
+class Unfit(Exception):
+    """The change is not one this writer makes as a text edit."""
+
+
+def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compact") -> str:
+    """``value`` (a mapping constructed from ``text``) as text whose first line starts at ``column``.
+
+    The first line carries no indentation (it follows ``- `` or the start of a document); every other line is
+    indented for ``column``. The result ends with a line break.
+    """
+    writer = _Writer(text, seq_indent)
+    writer.root = getattr(value, "node", None)
+    return writer.mapping(value, column, inline=True)
+
+
+def entry_end(text: str, node: Any) -> int:
+    """The end of the line on which ``node``'s own text ends (comment lines after it are not its own)."""
+    return _Writer(text, "compact").entry_end(node)
+
+
+def _is_block(node: Any, kind: type) -> bool:
+    return isinstance(node, kind) and not getattr(node, "flow_style", False)
+
+
+class _Writer:
+    """One render: the source text, the list indentation for new lists, and what is known about the nodes."""
+
+    def __init__(self, text: str, seq_indent: SeqIndent) -> None:
+        self.text = text
+        self.wide = seq_indent == "wide"
+        self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
+        self.originals: dict[int, Any] = {}
+        self.indexed: set[int] = set()
+        self.root: Any = None
+        self._quoted: dict[str, str] | None = None
+
+    # -- the source text -------------------------------------------------------------------------------------------
+
+    def line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def line_end(self, index: int) -> int:
+        found = self.text.find("\n", index)
+        return len(self.text) if found < 0 else found + 1
+
+    def content_end(self, node: Any) -> int:
+        """Where a node's own text ends (a block collection's end mark lies past the comments after it)."""
+        while not getattr(node, "flow_style", True) and node.value:
+            node = node.value[-1][1] if isinstance(node, pyyaml.MappingNode) else node.value[-1]
+        end: int = node.end_mark.index
+        return end
+
+    def entry_end(self, node: Any) -> int:
+        """The end of the line a node ends on: a comment after it on that line is its own."""
+        end = self.content_end(node)
+        return end if end > 0 and self.text[end - 1] == "\n" else self.line_end(end)
+
+    def original(self, node: Any) -> Any:
+        """The value a node had in the source (constructed once per node)."""
+        key = id(node)
+        if key not in self.originals:
+            self.originals[key] = construct(node)
+        return self.originals[key]
+
+    def index(self, node: Any, region: int) -> None:
+        """Note where the lines above each entry and item of ``node`` begin; ``region`` is where ``node``'s begin."""
+        if id(node) in self.indexed:
+            return
+        self.indexed.add(id(node))
+        if _is_block(node, pyyaml.MappingNode):
+            for key, value in node.value:
+                self.lead[id(key)] = region
+                region = self.entry_end(value)
+                if _is_block(value, pyyaml.CollectionNode):
+                    self.index(value, self.line_end(key.end_mark.index))
+        elif _is_block(node, pyyaml.SequenceNode):
+            for item in node.value:
+                self.lead[id(item)] = region
+                if _is_block(item, pyyaml.CollectionNode):
+                    self.index(item, self.line_start(item.start_mark.index))
+                region = self.entry_end(item)
+
+    def leading(self, node: Any, column: int) -> str:
+        """The comment and blank lines just above ``node``'s line in the source, re-indented to ``column``."""
+        start = self.lead.get(id(node))
+        end = self.line_start(node.start_mark.index)
+        if start is None or end <= start:
+            return ""
+        line = self.text[end : self.line_end(end)]
+        return _shift(self.text[start:end], column - (len(line) - len(line.lstrip(" "))), first=True)
+
+    def dash(self, item: Any) -> int:
+        """The index of the ``-`` that introduces a list item."""
+        index = item.start_mark.index - 1
+        while index >= 0 and self.text[index] == " ":
+            index -= 1
+        if index < 0 or self.text[index] != "-":
+            raise Unfit("a list item without its dash")
+        return int(index)
+
+    def verbatim(self, start: int, end: int, delta: int) -> str:
+        return _shift(self.text[start:end], delta, first=False)
+
+    # -- writing ---------------------------------------------------------------------------------------------------
+
+    def mapping(self, value: Any, column: int, *, inline: bool) -> str:
+        """A block mapping; with ``inline`` its first line goes after text already written on the line."""
+        node = value.node if isinstance(value, SourcedDict) else None
+        if node is not None and _is_block(node, pyyaml.MappingNode):
+            self.index(node, self.line_start(node.start_mark.index))
+            delta = column - node.start_mark.column
+            if same(value, self.original(node)):
+                text = self.verbatim(node.start_mark.index, self.entry_end(node), delta)
+                return text if inline else " " * column + text
+            sources = {k.value: (k, v) for k, v in node.value}
+        else:
+            sources, delta = {}, 0
+        parts = []
+        for number, (key, child) in enumerate(value.items()):
+            first = inline and number == 0
+            if key in sources:
+                key_node, value_node = sources[key]
+                lead = "" if first else self.leading(key_node, column)
+                parts.append(lead + ("" if first else " " * column) + self.entry(key_node, value_node, child, delta))
+            else:
+                parts.append(("" if first else " " * column) + scalars.format_scalar(key) + ":" +
+                             self.value(child, column))  # fmt: skip
+        return "".join(parts)
+
+    def entry(self, key: Any, source: pyyaml.Node, value: Any, delta: int) -> str:
+        """One ``key: value`` of a mapping that has a source, from the key on."""
+        column = key.start_mark.column + delta
+        if same(value, self.original(source)):
+            return self.verbatim(key.start_mark.index, self.entry_end(source), delta)
+        if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode):
+            header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
+            self.index(source, self.line_end(key.end_mark.index))
+            if isinstance(value, SourcedDict):
+                return header + self.mapping(value, source.start_mark.column + delta, inline=False)
+            return header + self.sequence(value, source.start_mark.column + delta)
+        key_text = self.text[key.start_mark.index : key.end_mark.index]
+        written = self.value(value, column, source=source)
+        if isinstance(source, pyyaml.ScalarNode) and source.style not in ("|", ">") and written.count("\n") == 1:
+            end = self.content_end(source)
+            rest = self.text[end : self.line_end(end)]
+            if rest.strip().startswith("#"):
+                return key_text + ":" + written.rstrip("\n") + rest
+        return key_text + ":" + written
+
+    def value(self, value: Any, column: int, *, source: Any = None) -> str:
+        """What follows ``key:`` for a value written at a mapping of ``column``: `` scalar`` or a block below.
+
+        ``source`` is the node that stood there before, if any: a changed flow collection stays in flow style,
+        and scalars it held keep their quoting.
+        """
+        node = getattr(value, "node", None)
+        if isinstance(value, dict | list) and node is not None and node.flow_style:
+            if same(value, self.original(node)):
+                end = node.end_mark.index
+                return " " + self.verbatim(node.start_mark.index, end, column - node.start_mark.column) + "\n"
+            source = node
+        if isinstance(value, dict | list) and (getattr(source, "flow_style", False) or not value):
+            written = self.flow(value, source)
+            if not value or column + len(written) <= FLOW_WIDTH:
+                return " " + written + "\n"
+        if isinstance(value, dict):
+            return "\n" + self.mapping(value, column + 2, inline=False)
+        if isinstance(value, list):
+            return "\n" + self.sequence(value, column + (2 if self.wide else 0), source=source)
+        return " " + self.scalar(value, [source]) + "\n"
+
+    def scalar(self, value: Any, pool: list[Any], *, flow: bool = False) -> str:
+        """A scalar as written in ``pool`` (source nodes; the one used is taken out), else formatted anew."""
+        for node in pool:
+            if isinstance(node, pyyaml.ScalarNode) and node.style not in ("|", ">") and same(value, construct(node)):
+                written = self.text[node.start_mark.index : node.end_mark.index]
+                if "\n" not in written and not (flow and not node.style and not scalars.plain_ok(written, flow=True)):
+                    pool.remove(node)
+                    return written
+        if isinstance(value, str) and (" " in value or "$" in value) and value in self.quoted():
+            return self.quoted()[value]  # a phrase moved, say from command to args: it keeps its quotes
+        return scalars.format_scalar(value, flow=flow)
+
+    def quoted(self) -> dict[str, str]:
+        """Every one-line quoted string of the source object, as it was written there.
+
+        Only strings with a space or a ``$`` are looked up here: ``"curl -f http://app"`` or ``"$(URL)"`` is the
+        user's own, while a short word like ``10m`` may as well be a new value that merely equals a quoted one.
+        """
+        if self._quoted is None:
+            self._quoted = {}
+            stack = [self.root] if self.root is not None else []
+            while stack:
+                node = stack.pop()
+                if isinstance(node, pyyaml.ScalarNode):
+                    written = self.text[node.start_mark.index : node.end_mark.index]
+                    if node.style in ("'", '"') and "\n" not in written:
+                        self._quoted.setdefault(node.value, written)
+                elif isinstance(node, pyyaml.MappingNode):
+                    stack.extend(v for _, v in reversed(node.value))
+                elif isinstance(node, pyyaml.SequenceNode):
+                    stack.extend(reversed(node.value))
+        return self._quoted
+
+    def flow(self, value: Any, source: Any) -> str:
+        """A value in flow style, ``{a: 1, b: [x, y]}``, with the quoting of the scalars ``source`` held."""
+        if isinstance(value, dict):
+            pairs = dict(source.value) if isinstance(source, pyyaml.MappingNode) else {}
+            by_key = {k.value: v for k, v in pairs.items()}
+            items = (f"{scalars.format_scalar(k, flow=True)}: {self.flow(v, by_key.get(k))}" for k, v in value.items())
+            return "{" + ", ".join(items) + "}"
+        if isinstance(value, list):
+            pool = list(source.value) if isinstance(source, pyyaml.SequenceNode) else []
+            written = (
+                self.flow(v, getattr(v, "node", None))
+                if isinstance(v, dict | list)
+                else self.scalar(v, pool, flow=True)
+                for v in value
+            )
+            return "[" + ", ".join(written) + "]"
+        return self.scalar(value, [source], flow=True)
+
+    def sequence(self, value: list[Any], dash_column: int, *, source: Any = None) -> str:
+        """A block sequence whose dashes sit at ``dash_column``; each line starts at the beginning of a line."""
+        node = value.node if isinstance(value, SourcedList) else source
+        pool = list(node.value) if isinstance(node, pyyaml.SequenceNode) else []
+        if pool and _is_block(node, pyyaml.SequenceNode):
+            self.index(node, self.line_start(pool[0].start_mark.index))
+        return "".join(self.item(item, getattr(item, "node", None), dash_column, pool) for item in value)
+
+    def item(self, item: Any, origin: Any, dash_column: int, pool: list[Any]) -> str:
+        """One ``- item``, with the comment lines that stood above it in the source."""
+        if origin is None and not isinstance(item, dict | list):  # a scalar: as the source wrote it, if it did
+            written = self.scalar(item, pool)
+            return " " * dash_column + "- " + written + "\n"
+        prefix, lead = "- ", ""
+        if origin is not None and id(origin) in self.lead:  # an item of a block list in the source
+            prefix = self.text[self.dash(origin) : origin.start_mark.index]
+            lead = self.leading(origin, dash_column)
+        content_column = dash_column + len(prefix)
+        head = lead + " " * dash_column + prefix
+        is_flow = origin is not None and getattr(origin, "flow_style", False)
+        if origin is not None and same(item, self.original(origin)):
+            end = self.entry_end(origin)
+            if self.text[self.content_end(origin) : end].strip(" \n")[:1] not in ("", "#"):
+                end = self.content_end(origin)  # an item of a flow list: the rest of its line is not its own
+            text = self.verbatim(origin.start_mark.index, end, content_column - origin.start_mark.column)
+            return head + (text if text.endswith("\n") else text + "\n")
+        if is_flow or (isinstance(item, list) and item):
+            written = self.flow(item, origin)
+            if content_column + len(written) <= FLOW_WIDTH or isinstance(item, list):
+                return head + written + "\n"
+        if isinstance(item, dict) and item:
+            return head + self.mapping(item, content_column, inline=True)
+        return head + self.flow(item, origin) + "\n"
+
+
+def _shift(text: str, delta: int, *, first: bool) -> str:
+    """Re-indent ``text`` by ``delta`` columns (every line, or every line but the first); blank lines stay blank."""
+    if delta == 0 or not text:
+        return text
+    lines = text.split("\n")
+    out = [] if first else [lines[0]]
+    for line in lines[0 if first else 1 :]:
+        if not line.strip(" "):
+            out.append(line)
+        elif delta > 0:
+            out.append(" " * delta + line)
+        else:
+            spaces = len(line) - len(line.lstrip(" "))
+            out.append(line[min(spaces, -delta) :])
+    return "\n".join(out)
