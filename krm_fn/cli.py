@@ -6,6 +6,7 @@ With no arguments it is the KRM function, the hot path, and imports only what th
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -17,7 +18,14 @@ NAME = "seq-fn"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    The cyclic garbage collector is off for the life of the command. The composed input is a few million small
+    objects that live until the output is written; each full pass of the collector walks all of them, and those
+    passes cost more than the parse itself (about four times, on 10,000 resources). What seq-fn allocates is
+    freed by reference counting; the process is short-lived. The library API leaves the collector alone.
+    """
+    gc.disable()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return krm(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME
@@ -102,26 +103,39 @@ def _read_inputs(
 
 
 def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool, drop_local: bool = False) -> int:
-    """Standalone mode; see :mod:`krm_fn.standalone`."""
+    """Standalone mode; see :mod:`krm_fn.standalone`.
+
+    Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
+    the output is held back until every document is done, because on any error nothing goes to stdout.
+    """
     try:
-        docs, config = _read_inputs(sources, config_path)
-    except _Refused as refused:
-        return refused.exit_code
-    if drop_local:
-        docs = [d for d in docs if d.obj is None or not objects.is_local_config(d.obj)]
+        config = _load_config_file(config_path)
+    except ConfigError as err:
+        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
+        return 1
     results = Results()
-    changed = {}
-    for index, doc in enumerate(docs):
-        if doc.obj is None:
-            continue
-        outcome = transformer.sequence_object(doc.obj, config)
-        results.extend(transformer.results_of(doc.obj, outcome))
-        if outcome.changed is not None:
-            changed[index] = outcome.changed
+    out: list[str] = []
+
+    def redo(obj: Any) -> Any:
+        return transformer.sequence_object(obj, config).changed
+
+    try:
+        for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
+            if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
+                continue
+            changed = None
+            if doc.obj is not None:
+                outcome = transformer.sequence_object(doc.obj, config)
+                results.extend(transformer.results_of(doc.obj, outcome))
+                changed = outcome.changed
+            out.append(standalone.output_text(doc, changed, redo, first=not out))
+    except InputError as err:
+        sys.stderr.write(f"{NAME}: {err}\n")
+        return 2
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if results.has_errors:
         return 1
-    sys.stdout.write(standalone.render(docs, changed, lambda obj: transformer.sequence_object(obj, config).changed))
+    sys.stdout.write("".join(out))
     return 0
 
 

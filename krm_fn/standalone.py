@@ -7,7 +7,7 @@ changed document keeps its comments, quoting and list indentation. On any error 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,14 @@ class Document:
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
     """Every document of every file (a directory: its ``*.yaml``/``*.yml`` files, sorted; ``-``: stdin)."""
-    docs: list[Document] = []
+    return list(iter_documents(sources, read_stdin))
+
+
+def iter_documents(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> Iterator[Document]:
+    """The documents of :func:`read_sources` one at a time, so that a caller can let each go when done."""
     for source in sources:
         for name, data in _files(source, read_stdin):
-            docs.extend(_documents(yamlio.decode(data), source=name))
-    return docs
+            yield from _documents(yamlio.decode(data), source=name)
 
 
 def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
@@ -61,12 +64,11 @@ def _read(path: Path) -> bytes:
         raise InputError(f"cannot read {path}: {err.strerror}") from None
 
 
-def _documents(text: str, *, source: str) -> list[Document]:
-    out: list[Document] = []
+def _documents(text: str, *, source: str) -> Iterator[Document]:
     for part in yamlio.split_documents(text):
         lazy = splicing.lazy_document(part)
         if lazy is not None and lazy.get("kind") != resourcelist.KIND:
-            out.append(Document(part, lazy, source))  # read in full only if seq-fn sequences it
+            yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
             continue
         try:
             loaded = [d for d in yamlio.load_all(part) if d is not None]
@@ -74,33 +76,24 @@ def _documents(text: str, *, source: str) -> list[Document]:
             raise InputError(f"{source}: {err}") from None
         if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
             rl = resourcelist.parse(part)
-            out.extend(Document(yamlio.dump(item), item, source) for item in rl.items)
+            yield from (Document(yamlio.dump(item), item, source) for item in rl.items)
             continue
         obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
-        out.append(Document(part, obj, source))
-    return out
+        yield Document(part, obj, source)
 
 
 def _is_object(doc: Any) -> bool:
     return isinstance(doc, Mapping) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
 
 
-def render(docs: list[Document], changed: Mapping[int, Any], redo: Callable[[Any], Any]) -> str:
-    """The output stream: unchanged documents verbatim, changed ones as edits of their text.
-
-    ``redo`` makes the change again on a round-trip loaded copy, for the rare change a text edit cannot make.
-    """
-    out: list[str] = []
-    for index, doc in enumerate(docs):
-        text = doc.text
-        if index in changed:
-            text = _changed_text(doc, changed[index], redo)
-        if not text.endswith("\n"):
-            text += "\n"
-        if out and not yamlio.document_header(text):
-            text = "---\n" + text
-        out.append(text)
-    return "".join(out)
+def output_text(doc: Document, new: Any, redo: Callable[[Any], Any], *, first: bool) -> str:
+    """One document of the output stream: its own text, or ``new`` written as an edit of it; ``---`` before it."""
+    text = doc.text if new is None else _changed_text(doc, new, redo)
+    if not text.endswith("\n"):
+        text += "\n"
+    if not first and not yamlio.document_header(text):
+        text = "---\n" + text
+    return text
 
 
 def _changed_text(doc: Document, new: Any, redo: Callable[[Any], Any]) -> str:

@@ -94,8 +94,8 @@ def format_scalar(value: Any, *, flow: bool = False) -> str:
     text = str(value)
     if plain_ok(text, flow=flow):
         return text
-    if text.isprintable():
-        return "'" + text.replace("'", "''") + "'"
+    if text.isprintable() and "'" not in text:  # "container 'a'" reads better with double quotes
+        return "'" + text + "'"
     quoted = json.dumps(text, ensure_ascii=False)  # escapes line breaks, tabs and C0 controls
     return "".join(ch if ch.isprintable() else _escape(ch) for ch in quoted)
 

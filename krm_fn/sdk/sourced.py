@@ -90,3 +90,25 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
+
+
+def matches(value: Any, node: Any) -> bool:
+    """Whether ``value`` is what ``node`` holds (:func:`same` on :func:`construct`, without building anything)."""
+    if isinstance(node, pyyaml.MappingNode):
+        return (
+            isinstance(value, dict)
+            and len(value) == len(node.value)
+            and all(k.value in value and matches(value[k.value], v) for k, v in node.value)
+        )
+    if isinstance(node, pyyaml.SequenceNode):
+        return (
+            isinstance(value, list)
+            and len(value) == len(node.value)
+            and all(matches(v, n) for v, n in zip(value, node.value, strict=True))
+        )
+    if isinstance(value, dict | list) or not isinstance(node, pyyaml.ScalarNode):
+        return False
+    try:
+        return same(value, scalar(node))
+    except Unsupported:
+        return False

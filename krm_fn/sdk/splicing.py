@@ -152,7 +152,7 @@ class SplicedList:
         text = "".join(out)
         if results:
             text = text if text.endswith("\n") else text + "\n"
-            text += yamlio.dump({"results": [r.to_dict() for r in results]})
+            text += textedit.dump({"results": [r.to_dict() for r in results]})
         return text
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml as pyyaml
 
 from krm_fn.sdk import scalars
-from krm_fn.sdk.sourced import SourcedDict, SourcedList, construct, same
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, matches
 
 SeqIndent = Literal["compact", "wide"]
 
@@ -45,6 +45,11 @@ def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compa
     return writer.mapping(value, column, inline=True)
 
 
+def dump(value: Any, *, seq_indent: SeqIndent = "compact") -> str:
+    """A mapping of plain data as a block YAML document, written the way :func:`render` writes new values."""
+    return _Writer("", seq_indent).mapping(value, 0, inline=True)
+
+
 def entry_end(text: str, node: Any) -> int:
     """The end of the line on which ``node``'s own text ends (comment lines after it are not its own)."""
     return _Writer(text, "compact").entry_end(node)
@@ -61,7 +66,6 @@ class _Writer:
         self.text = text
         self.wide = seq_indent == "wide"
         self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
-        self.originals: dict[int, Any] = {}
         self.indexed: set[int] = set()
         self.root: Any = None
         self._quoted: dict[str, str] | None = None
@@ -86,13 +90,6 @@ class _Writer:
         """The end of the line a node ends on: a comment after it on that line is its own."""
         end = self.content_end(node)
         return end if end > 0 and self.text[end - 1] == "\n" else self.line_end(end)
-
-    def original(self, node: Any) -> Any:
-        """The value a node had in the source (constructed once per node)."""
-        key = id(node)
-        if key not in self.originals:
-            self.originals[key] = construct(node)
-        return self.originals[key]
 
     def index(self, node: Any, region: int) -> None:
         """Note where the lines above each entry and item of ``node`` begin; ``region`` is where ``node``'s begin."""
@@ -141,7 +138,7 @@ class _Writer:
         if node is not None and _is_block(node, pyyaml.MappingNode):
             self.index(node, self.line_start(node.start_mark.index))
             delta = column - node.start_mark.column
-            if same(value, self.original(node)):
+            if matches(value, node):
                 text = self.verbatim(node.start_mark.index, self.entry_end(node), delta)
                 return text if inline else " " * column + text
             sources = {k.value: (k, v) for k, v in node.value}
@@ -162,7 +159,7 @@ class _Writer:
     def entry(self, key: Any, source: pyyaml.Node, value: Any, delta: int) -> str:
         """One ``key: value`` of a mapping that has a source, from the key on."""
         column = key.start_mark.column + delta
-        if same(value, self.original(source)):
+        if matches(value, source):
             return self.verbatim(key.start_mark.index, self.entry_end(source), delta)
         if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode):
             header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
@@ -187,7 +184,7 @@ class _Writer:
         """
         node = getattr(value, "node", None)
         if isinstance(value, dict | list) and node is not None and node.flow_style:
-            if same(value, self.original(node)):
+            if matches(value, node):
                 end = node.end_mark.index
                 return " " + self.verbatim(node.start_mark.index, end, column - node.start_mark.column) + "\n"
             source = node
@@ -204,7 +201,7 @@ class _Writer:
     def scalar(self, value: Any, pool: list[Any], *, flow: bool = False) -> str:
         """A scalar as written in ``pool`` (source nodes; the one used is taken out), else formatted anew."""
         for node in pool:
-            if isinstance(node, pyyaml.ScalarNode) and node.style not in ("|", ">") and same(value, construct(node)):
+            if isinstance(node, pyyaml.ScalarNode) and node.style not in ("|", ">") and matches(value, node):
                 written = self.text[node.start_mark.index : node.end_mark.index]
                 if "\n" not in written and not (flow and not node.style and not scalars.plain_ok(written, flow=True)):
                     pool.remove(node)
@@ -272,7 +269,7 @@ class _Writer:
         content_column = dash_column + len(prefix)
         head = lead + " " * dash_column + prefix
         is_flow = origin is not None and getattr(origin, "flow_style", False)
-        if origin is not None and same(item, self.original(origin)):
+        if origin is not None and matches(item, origin):
             end = self.entry_end(origin)
             if self.text[self.content_end(origin) : end].strip(" \n")[:1] not in ("", "#"):
                 end = self.content_end(origin)  # an item of a flow list: the rest of its line is not its own

@@ -9,7 +9,6 @@ date is quoted.
 
 from __future__ import annotations
 
-import functools
 import io
 import itertools
 import re
@@ -20,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
+from krm_fn.sdk import scalars
 from krm_fn.sdk.errors import InputError
 
 SeqIndent = Literal["compact", "wide"]
@@ -89,22 +89,9 @@ def _yaml(seq_indent: SeqIndent = "compact") -> YAML:
     return yaml
 
 
-@functools.lru_cache(maxsize=4096)
 def is_ambiguous(text: str) -> bool:
-    """Whether a plain scalar ``text`` would be read as something other than a string by YAML 1.1 or 1.2.
-
-    ``on``, ``yes``, ``1e3``, ``0123``, ``null``, ``2001-12-14``, ``~``, ``=`` and ``<<`` all would be by one reader
-    or another; kustomize once turned an unquoted ``1e3`` into ``1000``.
-    """
-    import yaml as pyyaml  # PyYAML's resolver is the YAML 1.1 reference that kubectl's parser follows
-
-    for tag, regexp in pyyaml.resolver.Resolver.yaml_implicit_resolvers.get(text[:1], []):
-        if regexp.match(text) and tag != "tag:yaml.org,2002:str":
-            return True
-    resolver = _yaml().resolver
-    from ruamel.yaml.nodes import ScalarNode
-
-    return bool(resolver.resolve(ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str")
+    """Whether a plain scalar ``text`` would be read as something other than a string (see :mod:`.scalars`)."""
+    return scalars.retyped(text)
 
 
 def _one_line(err: YAMLError) -> str:

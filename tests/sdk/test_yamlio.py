@@ -55,7 +55,7 @@ def test_sequence_indentation_is_detected(text, expected):
 
 
 def test_wide_indentation_is_written_back():
-    text = "a:\n  - x\n  - y: 1\n    z: 2\n"
+    text = "a:\n  - x\n  - b: 1\n    z: 2\n"
     assert yamlio.dump(yamlio.load_all(text)[0], seq_indent="wide") == text
 
 
