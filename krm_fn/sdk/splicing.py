@@ -98,19 +98,15 @@ class LazyObject(Mapping[str, Any]):
     def written(self, new: Any) -> str:
         """``new`` (a changed copy of this item) as the text of this item's span: first line unindented.
 
-        A copy made of sourced values is written as an edit of the source and checked by loading it again;
+        A copy made of sourced values is written as an edit of the source (:mod:`~krm_fn.sdk.textedit`);
         anything else is dumped with ruamel.yaml. Raises :class:`Unfit` when neither gives ``new`` back.
         """
         seq_indent = _seq_indent(self._head, self.text[self.start : self.end])
         if isinstance(new, sourced.SourcedDict) and new.node is self.node:
             try:
-                text = textedit.render(new, self.text, column=self.column, seq_indent=seq_indent)
-                loaded = sourced.construct(pyyaml.compose(_dedent(text, self.column), Loader=pyyaml.CSafeLoader))
-            except (textedit.Unfit, sourced.Unsupported, pyyaml.YAMLError) as err:
+                return textedit.render(new, self.text, column=self.column, seq_indent=seq_indent)
+            except textedit.Unfit as err:
                 raise Unfit(str(err)) from None
-            if not sourced.same(new, loaded):
-                raise Unfit("the edited text does not read back as the new object")
-            return text
         if isinstance(new, sourced.SourcedDict | sourced.SourcedList):
             raise Unfit("a copy of another object")
         return _indented(new, seq_indent, self.column)
@@ -203,12 +199,13 @@ def _compose_mapping(text: str) -> Any:
     if "\r" in text or "\t" in text:
         raise Unfit
     try:
-        node = pyyaml.compose(text, Loader=pyyaml.CSafeLoader)
+        node = sourced.compose(text)
     except (pyyaml.YAMLError, RecursionError, ValueError):
         raise Unfit from None
     if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
         raise Unfit
-    _check_nodes(node, text, [m.end() - 1 for m in _SPECIAL.finditer(text)])
+    maybe_special = "&" in text or "*" in text or "!" in text or "<<" in text
+    _check_nodes(node, text, [m.end() - 1 for m in _SPECIAL.finditer(text)] if maybe_special else [])
     return node
 
 
@@ -219,8 +216,10 @@ def _head(node: Any) -> dict[str, Any]:
     metadata = fields.get("metadata")
     if not isinstance(metadata, pyyaml.MappingNode):
         raise Unfit
-    head_metadata = pyyaml.constructor.SafeConstructor().construct_object(metadata, deep=True)
-    head = {"apiVersion": api_version, "kind": kind, "metadata": head_metadata}
+    try:
+        head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata)}
+    except sourced.Unsupported:
+        raise Unfit from None
     try:  # the plain path's rule, so that both paths accept the same objects
         resourcelist.check_object(head, where="item")
     except InputError:

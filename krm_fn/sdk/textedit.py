@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml as pyyaml
 
 from krm_fn.sdk import scalars
-from krm_fn.sdk.sourced import SourcedDict, SourcedList, matches
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, Unsupported, compose, construct, matches, same
 
 SeqIndent = Literal["compact", "wide"]
 
@@ -42,7 +42,22 @@ def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compa
     """
     writer = _Writer(text, seq_indent)
     writer.root = getattr(value, "node", None)
-    return writer.mapping(value, column, inline=True)
+    written = writer.mapping(value, column, inline=True)
+    if writer.shifted:
+        _check(written, column, value)
+    return written
+
+
+def _check(written: str, column: int, value: Any) -> None:
+    """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``."""
+    lines = written.split("\n")
+    own = "\n".join([lines[0], *(line[min(column, len(line) - len(line.lstrip(" "))) :] for line in lines[1:])])
+    try:
+        loaded = construct(compose(own))
+    except (pyyaml.YAMLError, Unsupported, RecursionError) as err:
+        raise Unfit(f"the edited text is not valid YAML: {err}") from None
+    if not same(value, loaded):
+        raise Unfit("the edited text does not read back as the new object")
 
 
 def dump(value: Any, *, seq_indent: SeqIndent = "compact") -> str:
@@ -66,8 +81,9 @@ class _Writer:
         self.text = text
         self.wide = seq_indent == "wide"
         self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
-        self.indexed: set[int] = set()
+        self.ends: dict[int, int] = {}  # id(node) -> where its own text ends, for the nodes indexed so far
         self.root: Any = None
+        self.shifted = False  # source text was moved to another column: the result is read back to check it
         self._quoted: dict[str, str] | None = None
 
     # -- the source text -------------------------------------------------------------------------------------------
@@ -81,6 +97,9 @@ class _Writer:
 
     def content_end(self, node: Any) -> int:
         """Where a node's own text ends (a block collection's end mark lies past the comments after it)."""
+        known = self.ends.get(id(node))
+        if known is not None:
+            return known
         while not getattr(node, "flow_style", True) and node.value:
             node = node.value[-1][1] if isinstance(node, pyyaml.MappingNode) else node.value[-1]
         end: int = node.end_mark.index
@@ -88,26 +107,33 @@ class _Writer:
 
     def entry_end(self, node: Any) -> int:
         """The end of the line a node ends on: a comment after it on that line is its own."""
-        end = self.content_end(node)
+        return self._through_line(self.content_end(node))
+
+    def _through_line(self, end: int) -> int:
         return end if end > 0 and self.text[end - 1] == "\n" else self.line_end(end)
 
     def index(self, node: Any, region: int) -> None:
         """Note where the lines above each entry and item of ``node`` begin; ``region`` is where ``node``'s begin."""
-        if id(node) in self.indexed:
-            return
-        self.indexed.add(id(node))
+        if id(node) not in self.ends:
+            self._walk(node, region)
+
+    def _walk(self, node: Any, region: int) -> int:
+        """:meth:`index` for ``node`` and everything under it, in one pass; returns where ``node``'s text ends."""
+        end: int = node.end_mark.index
         if _is_block(node, pyyaml.MappingNode):
             for key, value in node.value:
                 self.lead[id(key)] = region
-                region = self.entry_end(value)
-                if _is_block(value, pyyaml.CollectionNode):
-                    self.index(value, self.line_end(key.end_mark.index))
+                nested = _is_block(value, pyyaml.CollectionNode) and value.value
+                end = self._walk(value, self.line_end(key.end_mark.index)) if nested else value.end_mark.index
+                region = self._through_line(end)
         elif _is_block(node, pyyaml.SequenceNode):
             for item in node.value:
                 self.lead[id(item)] = region
-                if _is_block(item, pyyaml.CollectionNode):
-                    self.index(item, self.line_start(item.start_mark.index))
-                region = self.entry_end(item)
+                nested = _is_block(item, pyyaml.CollectionNode) and item.value
+                end = self._walk(item, self.line_start(item.start_mark.index)) if nested else item.end_mark.index
+                region = self._through_line(end)
+        self.ends[id(node)] = end
+        return end
 
     def leading(self, node: Any, column: int) -> str:
         """The comment and blank lines just above ``node``'s line in the source, re-indented to ``column``."""
@@ -128,7 +154,11 @@ class _Writer:
         return int(index)
 
     def verbatim(self, start: int, end: int, delta: int) -> str:
-        return _shift(self.text[start:end], delta, first=False)
+        """Source text, re-indented by ``delta`` columns."""
+        text = self.text[start:end]
+        if delta and "\n" in text.rstrip("\n"):
+            self.shifted = True
+        return _shift(text, delta, first=False)
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
