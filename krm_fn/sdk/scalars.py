@@ -32,8 +32,8 @@ _OTHER_12 = re.compile(
 _YAML11_LETTERS = frozenset("yYnN")
 #: First characters of everything the YAML 1.1 and 1.2 core schemas type as other than a string.
 _TYPED_START = frozenset("0123456789-+.~nNtTfFyYoO<=")
-_FLOW_INDICATORS = frozenset(",[]{}")
-#: Characters that cannot start a plain scalar (``-``, ``?`` and ``:`` can, before a non-space).
+_FLOW_INDICATORS = frozenset(",[]{}?:")  # ? and : too: readers differ on them inside flow collections
+#: Characters that cannot start a plain scalar (nor can ``?`` and ``:``, for PyYAML; ``-`` can, before a non-space).
 _INDICATORS = frozenset(",[]{}#&*!|>'\"%@`")
 
 
@@ -78,7 +78,7 @@ def plain_ok(text: str, *, flow: bool = False) -> bool:
     if not text or not text.isprintable() or text != text.strip(" ") or retyped(text):
         return False
     first = text[0]
-    if first in _INDICATORS or (first in "-?:" and (len(text) == 1 or text[1] == " ")):
+    if first in _INDICATORS or first in "?:" or (first == "-" and (len(text) == 1 or text[1] == " ")):
         return False
     if ": " in text or " #" in text or text.endswith(":"):
         return False
@@ -90,7 +90,9 @@ def format_scalar(value: Any, *, flow: bool = False) -> str:
     if value is None or isinstance(value, bool | int):
         return _KEYWORDS.get(value, str(value)) if isinstance(value, bool) or value is None else str(value)
     if isinstance(value, float):
-        return _SPECIAL_FLOATS.get(str(value), repr(value))
+        written = _SPECIAL_FLOATS.get(str(value), repr(value))
+        mantissa, e, exponent = written.partition("e")
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else written  # 1e+20 is a string to 1.1
     text = str(value)
     if plain_ok(text, flow=flow):
         return text

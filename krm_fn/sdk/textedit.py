@@ -191,7 +191,7 @@ class _Writer:
         column = key.start_mark.column + delta
         if matches(value, source):
             return self.verbatim(key.start_mark.index, self.entry_end(source), delta)
-        if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode):
+        if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode) and value:
             header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
             self.index(source, self.line_end(key.end_mark.index))
             if isinstance(value, SourcedDict):
