@@ -32,7 +32,7 @@ _OTHER_12 = re.compile(
 _YAML11_LETTERS = frozenset("yYnN")
 #: First characters of everything the YAML 1.1 and 1.2 core schemas type as other than a string.
 _TYPED_START = frozenset("0123456789-+.~nNtTfFyYoO<=")
-_FLOW_INDICATORS = frozenset(",[]{}?:")  # ? and : too: readers differ on them inside flow collections
+_FLOW_INDICATORS = frozenset(",[]{}?")  # ? too: PyYAML fails on [a?b]
 #: Characters that cannot start a plain scalar (nor can ``?`` and ``:``, for PyYAML; ``-`` can, before a non-space).
 _INDICATORS = frozenset(",[]{}#&*!|>'\"%@`")
 
