@@ -9,15 +9,12 @@ date is quoted.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.representer import RoundTripRepresenter
 
 from krm_fn.sdk import scalars
 from krm_fn.sdk.errors import InputError
@@ -61,24 +58,33 @@ def decode(data: bytes) -> str:
         raise InputError(f"input is not UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}") from None
 
 
-class _Representer(RoundTripRepresenter):
-    """Round-trip representer that never writes an alias and quotes strings other readers could retype."""
+@functools.cache
+def _representer() -> type:
+    """ruamel.yaml's round-trip representer, made never to write an alias and to quote retypable strings.
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    Built on first use: the common path of a KRM run never loads ruamel.yaml (its import is a tenth of the
+    start-up time of a one-item run).
+    """
+    from ruamel.yaml.representer import RoundTripRepresenter
 
-    def represent_str(self, data: str) -> Any:
-        if is_ambiguous(data):
-            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
-        return super().represent_str(data)
+    class _Representer(RoundTripRepresenter):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+        def represent_str(self, data: str) -> Any:
+            if is_ambiguous(data):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+            return super().represent_str(data)
+
+    _Representer.add_representer(str, _Representer.represent_str)
+    return _Representer
 
 
-_Representer.add_representer(str, _Representer.represent_str)
+def _yaml(seq_indent: SeqIndent = "compact") -> Any:
+    from ruamel.yaml import YAML
 
-
-def _yaml(seq_indent: SeqIndent = "compact") -> YAML:
     yaml = YAML(typ="rt", pure=False)
-    yaml.Representer = _Representer
+    yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
     yaml.brace_single_entry_mapping_in_flow_sequence = True  # keep [{name: a}], not [name: a]
@@ -94,7 +100,9 @@ def is_ambiguous(text: str) -> bool:
     return scalars.retyped(text)
 
 
-def _one_line(err: YAMLError) -> str:
+def _one_line(err: Exception) -> str:
+    from ruamel.yaml.error import MarkedYAMLError
+
     if isinstance(err, MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -105,6 +113,8 @@ def _one_line(err: YAMLError) -> str:
 
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, round-trip loaded; a syntax error is an :class:`InputError`."""
+    from ruamel.yaml.error import YAMLError
+
     try:
         docs = list(_yaml().load_all(text))
     except YAMLError as err:
