@@ -1,15 +1,16 @@
 """A ResourceList read for splicing: every item keeps its exact bytes unless the processor replaces it.
 
 libyaml's C composer finds each item's byte span; an item is known by its *head* (apiVersion, kind, metadata)
-until something asks for more, and only then is its own text loaded with ruamel.yaml. On output, the items the
-processor did not replace are the input's bytes, comments and all; a replaced item is dumped and indented into
-its span. This is faster than a round trip of the whole list and keeps untouched items byte-identical.
+until something asks for more, and only then is it constructed from its nodes (:mod:`~krm_fn.sdk.sourced`).
+On output, the items the processor did not replace are the input's bytes, comments and all; a replaced item is
+written as an edit of its own text (:mod:`~krm_fn.sdk.textedit`). This is faster than a round trip of the whole
+list, and what did not change keeps its bytes.
 
 It applies to the common shape only (what kpt and kustomize send): a block ``items`` sequence of block mappings,
 LF line endings and no tabs (libyaml and ruamel.yaml disagree on some), no anchors, aliases, tags or merge keys,
-no ``results`` yet. :func:`parse` returns None for
-anything else, and the caller uses the plain round trip (:mod:`krm_fn.sdk.resourcelist`), which also gives the
-precise errors for bad input.
+no ``results`` yet. :func:`parse` returns None for anything else, and the caller uses the plain round trip
+(:mod:`krm_fn.sdk.resourcelist`), which also gives the precise errors for bad input; so does a replaced item
+that cannot be written as a text edit (:class:`Unfit` from :meth:`SplicedList.render`).
 """
 
 from __future__ import annotations
