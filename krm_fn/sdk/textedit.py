@@ -85,6 +85,7 @@ class _Writer:
         self.root: Any = None
         self.shifted = False  # source text was moved to another column: the result is read back to check it
         self._quoted: dict[str, str] | None = None
+        self._step: int | None = None
 
     # -- the source text -------------------------------------------------------------------------------------------
 
@@ -135,23 +136,49 @@ class _Writer:
         self.ends[id(node)] = end
         return end
 
-    def leading(self, node: Any, column: int) -> str:
-        """The comment and blank lines just above ``node``'s line in the source, re-indented to ``column``."""
+    def leading(self, node: Any, column: int, *, at: int | None = None) -> str:
+        """The comment and blank lines just above ``node``'s line (or the line of ``at``), re-indented to ``column``."""
         start = self.lead.get(id(node))
-        end = self.line_start(node.start_mark.index)
+        end = self.line_start(node.start_mark.index if at is None else at)
         if start is None or end <= start:
             return ""
         line = self.text[end : self.line_end(end)]
         return _shift(self.text[start:end], column - (len(line) - len(line.lstrip(" "))), first=True)
 
+    def step(self) -> int:
+        """How far the source indents a mapping under its key (2 unless it says otherwise), for new mappings."""
+        if self._step is None:
+            self._step = 2
+            stack = [self.root] if self.root is not None else []
+            while stack:
+                node = stack.pop()
+                if _is_block(node, pyyaml.MappingNode):
+                    for key, value in node.value:
+                        if _is_block(value, pyyaml.MappingNode) and value.value:
+                            found = value.start_mark.column - key.start_mark.column
+                            self._step = found if 0 < found <= 8 else 2
+                            return self._step
+                    stack.extend(reversed([v for _, v in node.value]))
+        return self._step
+
     def dash(self, item: Any) -> int:
-        """The index of the ``-`` that introduces a list item."""
+        """The index of the ``-`` that introduces a list item: on the item's line, or alone on a line above it."""
         index = item.start_mark.index - 1
         while index >= 0 and self.text[index] == " ":
             index -= 1
-        if index < 0 or self.text[index] != "-":
-            raise Unfit("a list item without its dash")
-        return int(index)
+        if index >= 0 and self.text[index] == "-":
+            return int(index)
+        line_start = self.line_start(item.start_mark.index)
+        while line_start > 0 and self.text[index] == "\n":  # "-" then a comment, or nothing, then the item below
+            above = self.line_start(line_start - 1)
+            line = self.text[above : line_start - 1]
+            stripped = line.lstrip(" ")
+            if stripped.startswith("-") and stripped[1:].strip(" ")[:1] in ("", "#"):
+                return above + len(line) - len(stripped)
+            if stripped and not stripped.startswith("#"):
+                break
+            line_start, index = above, above - 1
+        raise Unfit("a list item without its dash")
 
     def verbatim(self, start: int, end: int, delta: int) -> str:
         """Source text, re-indented by ``delta`` columns."""
@@ -223,9 +250,9 @@ class _Writer:
             if not value or column + len(written) <= FLOW_WIDTH:
                 return " " + written + "\n"
         if isinstance(value, dict):
-            return "\n" + self.mapping(value, column + 2, inline=False)
+            return "\n" + self.mapping(value, column + self.step(), inline=False)
         if isinstance(value, list):
-            return "\n" + self.sequence(value, column + (2 if self.wide else 0), source=source)
+            return "\n" + self.sequence(value, column + (self.step() if self.wide else 0), source=source)
         return " " + self.scalar(value, [source]) + "\n"
 
     def scalar(self, value: Any, pool: list[Any], *, flow: bool = False) -> str:
@@ -292,11 +319,14 @@ class _Writer:
         if origin is None and not isinstance(item, dict | list):  # a scalar: as the source wrote it, if it did
             written = self.scalar(item, pool)
             return " " * dash_column + "- " + written + "\n"
-        prefix, lead = "- ", ""
+        prefix, lead, content_column = "- ", "", dash_column + 2
         if origin is not None and id(origin) in self.lead:  # an item of a block list in the source
-            prefix = self.text[self.dash(origin) : origin.start_mark.index]
-            lead = self.leading(origin, dash_column)
-        content_column = dash_column + len(prefix)
+            dash = self.dash(origin)
+            prefix = self.text[dash : origin.start_mark.index]
+            lead = self.leading(origin, dash_column, at=dash)
+            content_column = dash_column + origin.start_mark.column - (dash - self.line_start(dash))
+            if "\n" in prefix:  # "-" and maybe a comment on a line of its own: the item starts on the next line
+                prefix = self.text[dash : self.line_end(dash)] + " " * content_column
         head = lead + " " * dash_column + prefix
         is_flow = origin is not None and getattr(origin, "flow_style", False)
         if origin is not None and matches(item, origin):
