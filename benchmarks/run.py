@@ -97,12 +97,15 @@ def main() -> None:
     rows = []
     krm_times: dict[int, float] = {}
     floor_times: dict[int, float] = {}
+    standalone_times: dict[int, float] = {}
+    floor_all_times: dict[int, float] = {}
     for size in sizes:
         rl = resource_list(size).encode()
         plain = standalone_text(rl.decode()).encode()
         floor, krm = alternate(([python, "-c", FLOOR], rl), (seq_fn, rl), options.repeat)
         floor_plain, standalone = alternate(([python, "-c", FLOOR_ALL], plain), ([*seq_fn, "-"], plain), options.repeat)
         krm_times[size], floor_times[size] = krm.seconds, floor.seconds
+        standalone_times[size], floor_all_times[size] = standalone.seconds, floor_plain.seconds
         rows.append((f"KRM mode, {size} resources", krm, floor))
         rows.append((f"standalone, {size} resources", standalone, floor_plain))
         print(f"measured {size}", file=sys.stderr)
@@ -146,10 +149,16 @@ def main() -> None:
         f"kpt fn eval --exec on 1000 resources: {in_kpt.seconds:.2f} s vs identity (cat) {identity.seconds:.2f} s: "
         f"{in_kpt.seconds / identity.seconds:.2f}x (target <= 1.3x)"
     )
-    _chart(sizes, krm_times, floor_times, options.chart)
+    series = {
+        "seq-fn, KRM mode": krm_times,
+        "floor: libyaml load + dump of the ResourceList": floor_times,
+        "seq-fn, standalone mode": standalone_times,
+        "floor: libyaml load_all + dump_all of the documents": floor_all_times,
+    }
+    _chart(sizes, series, options.chart)
 
 
-def _chart(sizes: list[int], mine: dict[int, float], floor: dict[int, float], path: str) -> None:
+def _chart(sizes: list[int], series: dict[str, dict[int, float]], path: str) -> None:
     try:
         import matplotlib
 
@@ -158,13 +167,13 @@ def _chart(sizes: list[int], mine: dict[int, float], floor: dict[int, float], pa
     except ImportError:
         print(f"(no chart: pip install matplotlib to write {path})")
         return
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(sizes, [mine[s] for s in sizes], marker="o", label="seq-fn (KRM mode)")
-    ax.plot(sizes, [floor[s] for s in sizes], marker="s", label="floor: libyaml load + dump")
-    ax.set_xlabel("resources in the ResourceList")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (label, times), style in zip(series.items(), ["o-", "s--", "^-", "v--"], strict=False):
+        ax.plot(sizes, [times[s] for s in sizes], style, label=label)
+    ax.set_xlabel("resources")
     ax.set_ylabel("wall time, seconds")
     ax.set_title("seq-fn against the libyaml floor")
-    ax.legend()
+    ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

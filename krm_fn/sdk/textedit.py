@@ -8,9 +8,11 @@ mapping or sequence is rebuilt entry by entry around its unchanged entries; anyt
 style in the document's own list indentation. Comment lines directly above an entry or a list item travel with
 it, and a comment at the end of a line stays with that line's entry.
 
-:func:`render` raises :class:`Unfit` for what it does not edit (a changed list nested straight in a list); the
-caller then writes the object another way. Callers also check the result by loading it again
-(:func:`krm_fn.sdk.sourced.same`), so a mistake here costs style, never a changed meaning.
+:func:`render` raises :class:`Unfit` for what it does not edit (a list item whose dash it cannot find); the
+caller then writes the object another way. Where source text was moved to another column, :func:`render` reads
+its result back and raises :class:`Unfit` unless that gives exactly the new object, so a mistake here costs
+style, never a changed meaning. Text kept at its own column, and new values written by
+:func:`~krm_fn.sdk.scalars.format_scalar`, need no such check (``tests/sdk/test_textedit.py`` checks them all).
 """
 
 from __future__ import annotations
@@ -40,8 +42,7 @@ def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compa
     The first line carries no indentation (it follows ``- `` or the start of a document); every other line is
     indented for ``column``. The result ends with a line break.
     """
-    writer = _Writer(text, seq_indent)
-    writer.root = getattr(value, "node", None)
+    writer = _Writer(text, seq_indent, root=getattr(value, "node", None))
     written = writer.mapping(value, column, inline=True)
     if writer.shifted:
         _check(written, column, value)
@@ -77,12 +78,12 @@ def _is_block(node: Any, kind: type) -> bool:
 class _Writer:
     """One render: the source text, the list indentation for new lists, and what is known about the nodes."""
 
-    def __init__(self, text: str, seq_indent: SeqIndent) -> None:
+    def __init__(self, text: str, seq_indent: SeqIndent, *, root: Any = None) -> None:
         self.text = text
         self.wide = seq_indent == "wide"
         self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
         self.ends: dict[int, int] = {}  # id(node) -> where its own text ends, for the nodes indexed so far
-        self.root: Any = None
+        self.root = root  # the node of the whole object, where quoted strings and the indentation step are found
         self.shifted = False  # source text was moved to another column: the result is read back to check it
         self._quoted: dict[str, str] | None = None
         self._step: int | None = None
