@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from krm_fn.sdk import scalars
+from krm_fn.sdk import scalars, sourced
 from krm_fn.sdk.errors import InputError
 
 SeqIndent = Literal["compact", "wide"]
@@ -77,6 +77,8 @@ def _representer() -> type:
             return super().represent_str(data)
 
     _Representer.add_representer(str, _Representer.represent_str)
+    _Representer.add_representer(sourced.SourcedDict, RoundTripRepresenter.represent_dict)
+    _Representer.add_representer(sourced.SourcedList, RoundTripRepresenter.represent_list)
     return _Representer
 
 

@@ -79,3 +79,11 @@ def test_bytes_that_are_not_utf8_are_refused_with_their_offset():
 
 def test_a_bom_is_accepted():
     assert yamlio.decode("\ufeffa: 1".encode()) == "a: 1"
+
+
+def test_sourced_values_are_written_like_plain_ones():
+    """A processor may put parts of a loaded item into a new one; the plain writer takes them as dicts and lists."""
+    from krm_fn.sdk import sourced
+
+    value = sourced.construct(sourced.compose('a: [1, {b: c}]\nd: "on"\n'))
+    assert yamlio.dump(value) == "a:\n- 1\n- b: c\nd: 'on'\n"
