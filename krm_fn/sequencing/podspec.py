@@ -177,11 +177,23 @@ def key_after(mapping: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def set_default_container(template: PodTemplate, name: str) -> bool:
-    """Point ``kubectl logs/exec`` at the main container, unless the user chose one. Returns whether it set it."""
+def set_default_container(template: PodTemplate, name: str, *, report: Report) -> bool:
+    """Point ``kubectl logs/exec`` at the main container, unless the user chose one. Returns whether it set it.
+
+    A choice that now names an init container is kept, with a warning: ``kubectl logs`` still finds it, but
+    ``kubectl exec`` into a finished init container fails.
+    """
     metadata = objects.ensure_mapping(template.holder, "metadata", before="spec")
     notes = objects.ensure_mapping(metadata, "annotations")
-    if c.DEFAULT_CONTAINER in notes:
-        return False
-    notes[c.DEFAULT_CONTAINER] = name
-    return True
+    chosen = notes.get(c.DEFAULT_CONTAINER)
+    if chosen is None:
+        notes[c.DEFAULT_CONTAINER] = name
+        return True
+    init = template.spec.get("initContainers")
+    if isinstance(init, list) and any(isinstance(i, Mapping) and i.get("name") == chosen for i in init):
+        report.warn(
+            f"{c.DEFAULT_CONTAINER} names {chosen!r}, which now runs as an init container: kubectl logs and "
+            f"exec default to it; set it to {name!r} to default to the main container",
+            f"{template.metadata_path}.annotations[{c.DEFAULT_CONTAINER}]",
+        )
+    return False

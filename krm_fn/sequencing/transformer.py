@@ -78,7 +78,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
             continue
         sidecars.apply(template, plan, config=config, report=report)
         strategies.module(plan.strategy).apply(template, plan, config=config, report=report)
-        podspec.set_default_container(template, plan.main)
+        podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
     if report.has_errors or not done:
         return ObjectOutcome(findings=report.findings)
