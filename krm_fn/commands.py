@@ -6,9 +6,10 @@ I/O lives here and in :mod:`krm_fn.standalone`; everything this module calls wor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from krm_fn import __version__, cli, standalone
@@ -88,12 +89,11 @@ class _Refused(Exception):
         self.exit_code = exit_code
 
 
-def _read_inputs(
-    sources: Sequence[str], config_path: str | None
-) -> tuple[list[standalone.Document], seq_config.SequenceConfig]:
-    """The documents of every source and the config file; unreadable input exits 2, a bad config 1."""
+@contextlib.contextmanager
+def _refusing(config_path: str | None) -> Iterator[None]:
+    """Unreadable input exits 2 and a bad config file 1, each with one line on stderr (as :class:`_Refused`)."""
     try:
-        return standalone.read_sources(sources, sys.stdin.buffer.read), _load_config_file(config_path)
+        yield
     except InputError as err:
         sys.stderr.write(f"{NAME}: {err}\n")
         raise _Refused(2) from None
@@ -102,36 +102,40 @@ def _read_inputs(
         raise _Refused(1) from None
 
 
+def _read_inputs(
+    sources: Sequence[str], config_path: str | None
+) -> tuple[list[standalone.Document], seq_config.SequenceConfig]:
+    """The documents of every source and the config file; see :func:`_refusing`."""
+    with _refusing(config_path):
+        return standalone.read_sources(sources, sys.stdin.buffer.read), _load_config_file(config_path)
+
+
 def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool, drop_local: bool = False) -> int:
     """Standalone mode; see :mod:`krm_fn.standalone`.
 
     Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
     the output is held back until every document is done, because on any error nothing goes to stdout.
     """
-    try:
-        config = _load_config_file(config_path)
-    except ConfigError as err:
-        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
-        return 1
     results = Results()
     out: list[str] = []
-
-    def redo(obj: Any) -> Any:
-        return transformer.sequence_object(obj, config).changed
-
     try:
-        for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
-            if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
-                continue
-            changed = None
-            if doc.obj is not None:
-                outcome = transformer.sequence_object(doc.obj, config)
-                results.extend(transformer.results_of(doc.obj, outcome))
-                changed = outcome.changed
-            out.append(standalone.output_text(doc, changed, redo, first=not out))
-    except InputError as err:
-        sys.stderr.write(f"{NAME}: {err}\n")
-        return 2
+        with _refusing(config_path):
+            config = _load_config_file(config_path)
+
+            def redo(obj: Any) -> Any:
+                return transformer.sequence_object(obj, config).changed
+
+            for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
+                if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
+                    continue
+                changed = None
+                if doc.obj is not None:
+                    outcome = transformer.sequence_object(doc.obj, config)
+                    results.extend(transformer.results_of(doc.obj, outcome))
+                    changed = outcome.changed
+                out.append(standalone.output_text(doc, changed, redo, first=not out))
+    except _Refused as refused:
+        return refused.exit_code
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if results.has_errors:
         return 1

@@ -62,7 +62,7 @@ class LazyObject(Mapping[str, Any]):
 
     def own_text(self) -> str:
         """The item's text on its own, dedented to column 0."""
-        return _dedent(self.text[self.start : self.end], self.column)
+        return textedit.dedent(self.text[self.start : self.end], self.column)
 
     def load(self) -> Any:
         """The whole item (a fresh load: it is the caller's to change)."""
@@ -243,34 +243,12 @@ def _function_config(text: str, node: Any) -> Mapping[str, Any] | None:
     if node.flow_style:
         loaded = yamlio.load_all(text[node.start_mark.index : node.end_mark.index])
     else:
-        end = _content_end(text, node.start_mark.index, node.end_mark.index, node.start_mark.column)
-        loaded = yamlio.load_all(_dedent(text[node.start_mark.index : end], node.start_mark.column))
+        end = textedit.entry_end(text, node)
+        loaded = yamlio.load_all(textedit.dedent(text[node.start_mark.index : end], node.start_mark.column))
     if not loaded or not isinstance(loaded[0], Mapping):
         raise Unfit
     config: Mapping[str, Any] = loaded[0]
     return config
-
-
-def _content_end(text: str, start: int, end: int, column: int) -> int:
-    """Where an item's content ends: trailing blank lines, and comment lines no deeper than the item, stay put."""
-    lines = text[start:end].split("\n")
-    keep = len(lines)
-    while keep > 1:
-        line = lines[keep - 1]
-        stripped = line.lstrip(" ")
-        if stripped and not (stripped.startswith("#") and len(line) - len(stripped) <= column):
-            break
-        keep -= 1
-    return start + len("\n".join(lines[:keep])) + (1 if keep < len(lines) else 0)
-
-
-def _dedent(text: str, column: int) -> str:
-    lines = text.split("\n")
-    out = [lines[0]]
-    for line in lines[1:]:
-        spaces = len(line) - len(line.lstrip(" "))
-        out.append(line[min(spaces, column) :])
-    return "\n".join(out)
 
 
 def _indented(item: Any, seq_indent: yamlio.SeqIndent, column: int) -> str:

@@ -51,14 +51,18 @@ def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compa
 
 def _check(written: str, column: int, value: Any) -> None:
     """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``."""
-    lines = written.split("\n")
-    own = "\n".join([lines[0], *(line[min(column, len(line) - len(line.lstrip(" "))) :] for line in lines[1:])])
     try:
-        loaded = construct(compose(own))
+        loaded = construct(compose(dedent(written, column)))
     except (pyyaml.YAMLError, Unsupported, RecursionError) as err:
         raise Unfit(f"the edited text is not valid YAML: {err}") from None
     if not same(value, loaded):
         raise Unfit("the edited text does not read back as the new object")
+
+
+def dedent(text: str, column: int) -> str:
+    """Text whose first line starts at ``column`` (after ``- ``), with every other line moved left by ``column``."""
+    lines = text.split("\n")
+    return "\n".join([lines[0], *(line[min(column, len(line) - len(line.lstrip(" "))) :] for line in lines[1:])])
 
 
 def dump(value: Any, *, seq_indent: SeqIndent = "compact") -> str:

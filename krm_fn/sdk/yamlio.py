@@ -72,7 +72,7 @@ def _representer() -> type:
             return True
 
         def represent_str(self, data: str) -> Any:
-            if is_ambiguous(data):
+            if scalars.retyped(data):
                 return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
             return super().represent_str(data)
 
@@ -95,11 +95,6 @@ def _yaml(seq_indent: SeqIndent = "compact") -> Any:
     else:
         yaml.indent(mapping=2, sequence=2, offset=0)
     return yaml
-
-
-def is_ambiguous(text: str) -> bool:
-    """Whether a plain scalar ``text`` would be read as something other than a string (see :mod:`.scalars`)."""
-    return scalars.retyped(text)
 
 
 def _one_line(err: Exception) -> str:

@@ -116,12 +116,7 @@ def test_an_edited_object_at_an_item_column_reads_back_too(doc: dict[str, Any], 
     value = sourced.construct(node)
     _edit(value, random.Random(seed))
     written = textedit.render(value, text, column=2)
-    assert sourced.same(value, _load(_dedent(written, 2))), written
-
-
-def _dedent(text: str, column: int) -> str:
-    lines = text.split("\n")
-    return "\n".join([lines[0], *(line[min(column, len(line) - len(line.lstrip(" "))) :] for line in lines[1:])])
+    assert sourced.same(value, _load(textedit.dedent(written, 2))), written
 
 
 SOURCE = """\
