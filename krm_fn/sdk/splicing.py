@@ -190,7 +190,7 @@ def lazy_document(text: str) -> LazyObject | None:
     """
     try:
         node = _compose_mapping(text)
-        return LazyObject(_head(node), text, node, textedit.entry_end(text, node))
+        return LazyObject(_head(node, text), text, node, textedit.entry_end(text, node))
     except Unfit:
         return None
 
@@ -210,8 +210,13 @@ def _compose_mapping(text: str) -> Any:
     return node
 
 
-def _head(node: Any) -> dict[str, Any]:
-    """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing."""
+def _head(node: Any, text: str) -> dict[str, Any]:
+    """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing.
+
+    Metadata with a plain scalar YAML 1.1 and 1.2 read differently (``labels: {beta: yes}``) is read from the
+    item's own text with ruamel.yaml, as the plain path reads it, so that one item does not send the whole list
+    down the plain path.
+    """
     fields = {k.value: v for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
     api_version, kind = _scalar(fields.get("apiVersion")), _scalar(fields.get("kind"))
     metadata = fields.get("metadata")
@@ -220,7 +225,11 @@ def _head(node: Any) -> dict[str, Any]:
     try:
         head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata)}
     except sourced.Unsupported:
-        raise Unfit from None
+        own = textedit.dedent(text[node.start_mark.index : textedit.entry_end(text, node)], node.start_mark.column)
+        try:
+            head = {"apiVersion": api_version, "kind": kind, "metadata": yamlio.load_all(own)[0]["metadata"]}
+        except InputError:
+            raise Unfit from None
     try:  # the plain path's rule, so that both paths accept the same objects
         resourcelist.check_object(head, where="item")
     except InputError:
@@ -231,7 +240,7 @@ def _head(node: Any) -> dict[str, Any]:
 def _item(text: str, node: Any) -> LazyObject:
     if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
         raise Unfit
-    return LazyObject(_head(node), text, node, textedit.entry_end(text, node))
+    return LazyObject(_head(node, text), text, node, textedit.entry_end(text, node))
 
 
 def _function_config(text: str, node: Any) -> Mapping[str, Any] | None:

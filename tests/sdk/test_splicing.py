@@ -102,3 +102,19 @@ def test_splicing_gives_the_same_objects_and_results_as_the_plain_path(case: Pat
     assert fast.exit_code == plain.exit_code and fast.stderr == plain.stderr
     a, b = yamlio.load_all(fast.stdout.decode())[0], yamlio.load_all(plain.stdout.decode())[0]
     assert yamlio.to_plain(a) == yamlio.to_plain(b)
+
+
+def test_metadata_the_yaml_versions_read_differently_keeps_the_list_on_the_splicing_path():
+    """``beta: yes`` is true to YAML 1.1 and a string to 1.2: that item's head is read as the plain path reads it."""
+    text = HEAD + "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    labels: {beta: yes}  # odd\n"
+    spliced = splicing.parse(text)
+    assert spliced is not None
+    assert spliced.originals[0]["metadata"]["labels"] == {"beta": "yes"}
+    assert spliced.render(spliced.originals, spliced.resource_list.results) == text
+
+
+def test_quoted_stars_and_ampersands_are_text_not_aliases_or_anchors():
+    """A cron schedule's ``*`` inside quotes does not send the list down the plain path; a real alias does."""
+    text = HEAD + '- apiVersion: batch/v1\n  kind: CronJob\n  metadata: {name: c}\n  spec: {schedule: "0 3 * * *"}\n'
+    assert splicing.parse(text) is not None
+    assert splicing.parse(text.replace('"0 3 * * *"', "&s x") + "  other: *s\n") is None
