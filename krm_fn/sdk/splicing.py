@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,7 @@ class LazyObject(Mapping[str, Any]):
 
     def own_text(self) -> str:
         """The item's text on its own, dedented to column 0."""
-        return textedit.dedent(self.text[self.start : self.end], self.column)
+        return _own_text(self.text, self.node, self.end)
 
     def load(self) -> Any:
         """The whole item (a fresh load: it is the caller's to change)."""
@@ -189,8 +190,7 @@ def lazy_document(text: str) -> LazyObject | None:
     The common shape: a block mapping with apiVersion, kind and metadata.name; no anchors, tags, tabs or CRs.
     """
     try:
-        node = _compose_mapping(text)
-        return LazyObject(_head(node, text), text, node, textedit.entry_end(text, node))
+        return _item(text, _compose_mapping(text))
     except Unfit:
         return None
 
@@ -210,7 +210,7 @@ def _compose_mapping(text: str) -> Any:
     return node
 
 
-def _head(node: Any, text: str) -> dict[str, Any]:
+def _head(node: Any, own_text: Callable[[], str]) -> dict[str, Any]:
     """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing.
 
     Metadata with a plain scalar YAML 1.1 and 1.2 read differently (``labels: {beta: yes}``) is read from the
@@ -225,9 +225,8 @@ def _head(node: Any, text: str) -> dict[str, Any]:
     try:
         head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata)}
     except sourced.Unsupported:
-        own = textedit.dedent(text[node.start_mark.index : textedit.entry_end(text, node)], node.start_mark.column)
         try:
-            head = {"apiVersion": api_version, "kind": kind, "metadata": yamlio.load_all(own)[0]["metadata"]}
+            head = {"apiVersion": api_version, "kind": kind, "metadata": yamlio.load_all(own_text())[0]["metadata"]}
         except InputError:
             raise Unfit from None
     try:  # the plain path's rule, so that both paths accept the same objects
@@ -238,9 +237,16 @@ def _head(node: Any, text: str) -> dict[str, Any]:
 
 
 def _item(text: str, node: Any) -> LazyObject:
+    """A composed object as a :class:`LazyObject`; raises :class:`Unfit` when it is not of the common shape."""
     if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
         raise Unfit
-    return LazyObject(_head(node, text), text, node, textedit.entry_end(text, node))
+    end = textedit.entry_end(text, node)
+    return LazyObject(_head(node, functools.partial(_own_text, text, node, end)), text, node, end)
+
+
+def _own_text(text: str, node: Any, end: int) -> str:
+    """An item's text on its own, dedented to column 0 (``end`` is where its span ends)."""
+    return textedit.dedent(text[node.start_mark.index : end], node.start_mark.column)
 
 
 def _function_config(text: str, node: Any) -> Mapping[str, Any] | None:

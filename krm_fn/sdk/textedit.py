@@ -194,13 +194,16 @@ class _Writer:
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
-    def mapping(self, value: Any, column: int, *, inline: bool) -> str:
-        """A block mapping; with ``inline`` its first line goes after text already written on the line."""
+    def mapping(self, value: Any, column: int, *, inline: bool, changed: bool = False) -> str:
+        """A block mapping; with ``inline`` its first line goes after text already written on the line.
+
+        ``changed``: the caller already found ``value`` differs from its node, so it is not compared again.
+        """
         node = value.node if isinstance(value, SourcedDict) else None
         if node is not None and _is_block(node, pyyaml.MappingNode):
             self.index(node, self.line_start(node.start_mark.index))
             delta = column - node.start_mark.column
-            if matches(value, node):
+            if not changed and matches(value, node):
                 text = self.verbatim(node.start_mark.index, self.entry_end(node), delta)
                 return text if inline else " " * column + text
             sources = {k.value: (k, v) for k, v in node.value}
@@ -227,7 +230,7 @@ class _Writer:
             header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
             self.index(source, self.line_end(key.end_mark.index))
             if isinstance(value, SourcedDict):
-                return header + self.mapping(value, source.start_mark.column + delta, inline=False)
+                return header + self.mapping(value, source.start_mark.column + delta, inline=False, changed=True)
             return header + self.sequence(value, source.start_mark.column + delta)
         key_text = self.text[key.start_mark.index : key.end_mark.index]
         written = self.value(value, column, source=source)
@@ -345,7 +348,7 @@ class _Writer:
             if content_column + len(written) <= FLOW_WIDTH or isinstance(item, list):
                 return head + written + "\n"
         if isinstance(item, dict) and item:
-            return head + self.mapping(item, content_column, inline=True)
+            return head + self.mapping(item, content_column, inline=True, changed=origin is not None)
         return head + self.flow(item, origin) + "\n"
 
 
