@@ -26,6 +26,7 @@ from benchmarks.generate import resource_list
 FLOOR = ("import sys, yaml\nd = yaml.load(sys.stdin, Loader=yaml.CSafeLoader)\n"
          "sys.stdout.write(yaml.dump_all(d, Dumper=yaml.CSafeDumper) if isinstance(d, list) else "
          "yaml.dump(d, Dumper=yaml.CSafeDumper))\n")  # fmt: skip
+NO_GC = "import gc\ngc.disable()\n"
 FLOOR_ALL = ("import sys, yaml\nd = list(yaml.load_all(sys.stdin, Loader=yaml.CSafeLoader))\n"
              "sys.stdout.write(yaml.dump_all(d, Dumper=yaml.CSafeDumper))\n")  # fmt: skip
 
@@ -109,6 +110,7 @@ def main() -> None:
         rows.append((f"KRM mode, {size} resources", krm, floor))
         rows.append((f"standalone, {size} resources", standalone, floor_plain))
         print(f"measured {size}", file=sys.stderr)
+    no_gc_line = _against_a_floor_without_gc(python, seq_fn, sizes[-1], options.repeat)
     one = resource_list(1).encode()
     bare, cold = alternate(([python, "-c", "pass"], b""), (seq_fn, one), max(options.repeat, 5))
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,6 +143,7 @@ def main() -> None:
             f"\ngrowth {sizes[-1]}/{sizes[0]} resources: seq-fn {krm_times[sizes[-1]] / krm_times[sizes[0]]:.1f}x "
             f"(target <= {sizes[-1] / sizes[0] * 1.1:.0f}), floor {floor_times[sizes[-1]] / floor_times[sizes[0]]:.1f}x"
         )
+    print(no_gc_line)
     print(
         f"cold start, one item: {cold.seconds:.3f} s vs python3 -c pass {bare.seconds:.3f} s: "
         f"{cold.seconds / bare.seconds:.1f}x (target <= 3x)"
@@ -156,6 +159,19 @@ def main() -> None:
         "floor: libyaml load_all + dump_all of the documents": floor_all_times,
     }
     _chart(sizes, series, options.chart)
+
+
+def _against_a_floor_without_gc(python: str, seq_fn: list[str], size: int, repeat: int) -> str:
+    """seq-fn's command turns the cyclic collector off; this compares it with a floor tuned the same way."""
+    rl = resource_list(size).encode()
+    plain = standalone_text(rl.decode()).encode()
+    floor_rl, mine_rl = alternate(([python, "-c", NO_GC + FLOOR], rl), (seq_fn, rl), repeat)
+    floor_all, mine_all = alternate(([python, "-c", NO_GC + FLOOR_ALL], plain), ([*seq_fn, "-"], plain), repeat)
+    return (
+        f"against a floor with the collector off too, {size} resources: KRM mode {mine_rl.seconds:.2f} s vs "
+        f"{floor_rl.seconds:.2f} s ({mine_rl.seconds / floor_rl.seconds:.2f}x), standalone {mine_all.seconds:.2f} s "
+        f"vs {floor_all.seconds:.2f} s ({mine_all.seconds / floor_all.seconds:.2f}x)"
+    )
 
 
 def _chart(sizes: list[int], series: dict[str, dict[int, float]], path: str) -> None:
