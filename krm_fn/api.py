@@ -6,6 +6,7 @@ them, and return new objects where something changed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +28,10 @@ class SequencingError(ValueError):
 def sequence(workload: Mapping[str, Any], config: ConfigLike = None) -> Any:
     """Return ``workload`` with its containers sequenced (or ``workload`` itself when there is nothing to do).
 
+    Passing the workload is asking for it: it is sequenced whether it declares intent or not, unless the config
+    has ``selectors`` it does not match, an ``exclude`` it matches, or it opts out (``seq-fn.dev/enabled:
+    "false"``). :func:`sequence_resources` selects as the KRM function does.
+
     ``config`` is a :class:`SequenceConfig`, a functionConfig object (``SequenceContainers`` or ``ConfigMap``),
     or just the fields (``{"strategy": "entrypoint"}``). Raises :class:`SequencingError` when the workload
     cannot be sequenced, and :class:`~krm_fn.sdk.errors.ConfigError` for a bad config.
@@ -37,7 +42,10 @@ def sequence(workload: Mapping[str, Any], config: ConfigLike = None) -> Any:
     >>> [c["name"] for c in sequence(job)["spec"]["template"]["spec"]["initContainers"]]
     ['extract']
     """
-    outcome = transformer.sequence_object(workload, config_from_mapping(config))
+    chosen = config_from_mapping(config)
+    if not chosen.selectors:
+        chosen = dataclasses.replace(chosen, select_all=True)
+    outcome = transformer.sequence_object(workload, chosen)
     results = transformer.results_of(workload, outcome)
     if any(r.severity == "error" for r in results):
         raise SequencingError(results)

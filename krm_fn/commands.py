@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,10 +23,11 @@ from krm_fn.sequencing import transformer
 
 USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
-{NAME} [--config CONFIG.yaml] FILE|DIR|- ...   standalone: plain YAML in, plain multi-document YAML out
+{NAME} [--all] [--config CONFIG.yaml] FILE|DIR|- ...
+                                         standalone: plain YAML in, plain multi-document YAML out
 {NAME} -f FILE [-f FILE ...]
 {NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
-{NAME} plan [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
+{NAME} plan [--all] [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
 """
@@ -49,7 +51,11 @@ def main(args: Sequence[str]) -> int:
     if not files and options.config is None:
         return cli.krm(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
     return run_standalone(
-        files or ["-"], config_path=options.config, verbose=options.verbose, drop_local=options.drop_local_config
+        files or ["-"],
+        config_path=options.config,
+        verbose=options.verbose,
+        drop_local=options.drop_local_config,
+        select_all=options.all,
     )
 
 
@@ -73,12 +79,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="CONFIG.yaml", help="functionConfig for standalone mode: SequenceContainers or a ConfigMap"
     )
+    _add_all(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="also print what was done (standalone mode)")
     parser.add_argument("--drop-local-config", action="store_true",
                         help="leave out objects marked config.kubernetes.io/local-config (the Kptfile, seq-fn's "
                         "config): what a GitOps render stage must not apply")  # fmt: skip
     parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
     return parser
+
+
+def _add_all(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true",
+                        help="sequence every pod-bearing workload, also those that declare no intent with a "
+                        'seq-fn.dev annotation (seq-fn.dev/enabled: "false" still opts out)')  # fmt: skip
 
 
 class _Refused(Exception):
@@ -103,24 +116,32 @@ def _refusing(config_path: str | None) -> Iterator[None]:
 
 
 def _read_inputs(
-    sources: Sequence[str], config_path: str | None
+    sources: Sequence[str], config_path: str | None, *, select_all: bool = False
 ) -> tuple[list[standalone.Document], seq_config.SequenceConfig]:
     """The documents of every source and the config file; see :func:`_refusing`."""
     with _refusing(config_path):
-        return standalone.read_sources(sources, sys.stdin.buffer.read), _load_config_file(config_path)
+        return standalone.read_sources(sources, sys.stdin.buffer.read), _load_config_file(config_path, select_all)
 
 
-def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: bool, drop_local: bool = False) -> int:
+def run_standalone(
+    sources: Sequence[str],
+    *,
+    config_path: str | None,
+    verbose: bool,
+    drop_local: bool = False,
+    select_all: bool = False,
+) -> int:
     """Standalone mode; see :mod:`krm_fn.standalone`.
 
     Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
     the output is held back until every document is done, because on any error nothing goes to stdout.
     """
     results = Results()
+    hints = transformer.OptInHints()
     out: list[str] = []
     try:
         with _refusing(config_path):
-            config = _load_config_file(config_path)
+            config = _load_config_file(config_path, select_all)
 
             def redo(obj: Any) -> Any:
                 return transformer.sequence_object(obj, config).changed
@@ -132,18 +153,26 @@ def run_standalone(sources: Sequence[str], *, config_path: str | None, verbose: 
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
                     results.extend(transformer.results_of(doc.obj, outcome))
+                    hints.add(doc.obj, outcome)
                     changed = outcome.changed
                 out.append(standalone.output_text(doc, changed, redo, first=not out))
     except _Refused as refused:
         return refused.exit_code
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
+    sys.stderr.write(standalone.stderr_lines(Results(hints.results()), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1
     sys.stdout.write("".join(out))
     return 0
 
 
-def _load_config_file(path: str | None) -> seq_config.SequenceConfig:
+def _load_config_file(path: str | None, select_all: bool = False) -> seq_config.SequenceConfig:
+    """The config file's settings (defaults without one); ``--all`` sets ``selectAll``."""
+    config = _config_file(path)
+    return dataclasses.replace(config, select_all=True) if select_all else config
+
+
+def _config_file(path: str | None) -> seq_config.SequenceConfig:
     if path is None:
         return seq_config.SequenceConfig()
     try:
@@ -162,12 +191,13 @@ def _plan(args: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"{NAME} plan", description="Show what seq-fn would do, and why.")
     parser.add_argument("files", nargs="*", metavar="FILE|DIR|-", help="plain YAML or a ResourceList (default: stdin)")
     parser.add_argument("--config", metavar="CONFIG.yaml", help="functionConfig (SequenceContainers or ConfigMap)")
+    _add_all(parser)
     parser.add_argument("-o", "--output", choices=("text", "json", "mermaid"), default="text")
     options = parser.parse_args(args)
     from krm_fn import planview
 
     try:
-        docs, config = _read_inputs(options.files or ["-"], options.config)
+        docs, config = _read_inputs(options.files or ["-"], options.config, select_all=options.all)
     except _Refused as refused:
         return refused.exit_code
     views = planview.build([d.obj for d in docs if d.obj is not None], config)

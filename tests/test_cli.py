@@ -42,7 +42,11 @@ not: a kubernetes object
 def test_standalone_keeps_untouched_documents_byte_for_byte_and_the_changed_ones_style(tmp_path: Path):
     source = tmp_path / "all.yaml"
     source.write_text(STREAM)
-    ran = command(["-f", str(source)])
+    left = command(["-f", str(source)])
+    assert left.code == 0 and left.stdout == STREAM, "with no intent declared, nothing changes"
+    assert "Job etl (a, b) is not sequenced: declares no intent; to sequence it, annotate it with " in left.stderr
+    assert 'seq-fn.dev/enabled: "true"' in left.stderr, "a no-op run says how to opt in"
+    ran = command(["--all", "-f", str(source)])
     assert ran.code == 0, ran.stderr
     parts = yamlio.split_documents(ran.stdout)
     original = yamlio.split_documents(STREAM)

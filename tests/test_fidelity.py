@@ -19,7 +19,13 @@ from tests.support.run import command, krm
 
 CASES = sorted(p for p in (Path(__file__).parent / "fidelity").iterdir() if p.is_dir())
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+# Every workload of a fidelity case is to be sequenced (``--all`` in standalone mode).
+HEADER = (
+    "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+    "functionConfig: {apiVersion: seq-fn.dev/v1alpha1, kind: SequenceContainers, metadata: {name: c},"
+    " selectAll: true}\n"
+    "items:\n"
+)
 
 
 def test_fidelity_cases_were_found() -> None:
@@ -42,7 +48,7 @@ def as_items(stream: str) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_standalone_output_is_the_expected_bytes(case: Path) -> None:
-    ran = command(["-f", str(case / "input.yaml")])
+    ran = command(["--all", "-f", str(case / "input.yaml")])
     assert ran.code == 0, ran.stderr
     expected = case / "expected.yaml"
     if UPDATE:
@@ -63,6 +69,6 @@ def test_krm_mode_writes_the_same_bytes_as_items(case: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_second_run_changes_nothing(case: Path) -> None:
     expected = case / "expected.yaml"
-    ran = command(["-f", str(expected)])
+    ran = command(["--all", "-f", str(expected)])
     assert ran.code == 0, ran.stderr
     assert ran.stdout == expected.read_text()

@@ -61,7 +61,10 @@ def test_an_impossible_workload_raises_with_every_error():
 
 def test_sequence_resources_keeps_order_and_returns_results():
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}
-    items, results = krm_fn.sequence_resources([service, JOB])
+    left, hints = krm_fn.sequence_resources([service, JOB])
+    assert left[1] is JOB, "a workload that declares no intent is left alone"
+    assert [r.severity for r in hints] == ["info"] and "seq-fn.dev/enabled" in hints[0].message
+    items, results = krm_fn.sequence_resources([service, JOB], {"selectAll": True})
     assert items[0] is service
     assert items[1]["metadata"]["annotations"]["seq-fn.dev/sequenced"] == "init-containers"
     assert [r.severity for r in results] == ["info"]

@@ -34,11 +34,16 @@ def _item(kind: str, extra: str) -> dict:
     return obj
 
 
+SEQUENCE_ALL = {"apiVersion": "seq-fn.dev/v1alpha1", "kind": "SequenceContainers", "metadata": {"name": "c"},
+                "selectAll": True}  # fmt: skip
+
+
 def test_orchestrator_annotations_survive_and_only_the_comment_copy_ids_leave_a_rewritten_workload():
     job = _item("Job", "spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n"
                        "      - {name: a, image: busybox}\n      - {name: b, image: busybox}\n")  # fmt: skip
     config = _item("ConfigMap", "data: {a: b}\n")
-    given = yamlio.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [job, config]})
+    given = yamlio.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [job, config],
+                         "functionConfig": SEQUENCE_ALL})  # fmt: skip
     ran = krm(given)
     assert ran.code == 0, ran.stderr
     job_out, config_out = yamlio.load_all(ran.stdout)[0]["items"]

@@ -10,7 +10,7 @@ from tests.support.run import command
 JOB = """\
 apiVersion: batch/v1
 kind: Job
-metadata: {name: etl, namespace: data}
+metadata: {name: etl, namespace: data, annotations: {seq-fn.dev/enabled: "true"}}
 spec:
   template:
     spec:

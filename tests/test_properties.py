@@ -66,7 +66,7 @@ def containers(draw, *, with_command: bool):
 
 
 @st.composite
-def cases(draw):
+def cases(draw):  # noqa: PLR0912
     kind = draw(st.sampled_from(sorted(KINDS)))
     restart = {"Job": "Never", "CronJob": "OnFailure"}.get(kind)
     if kind in ("Pod", "PodTemplate"):
@@ -110,7 +110,11 @@ def cases(draw):
         obj["spec"]["serviceName"] = "w"
     if kind == "CronJob":
         obj["spec"]["schedule"] = "@daily"
-    config = {"strategy": strategy, "onIncompatibleFields": "drop"}
+    config: dict[str, Any] = {"strategy": strategy, "onIncompatibleFields": "drop"}
+    if draw(st.booleans()):
+        config["selectAll"] = True  # selected by the functionConfig
+    else:
+        annotations["seq-fn.dev/enabled"] = "true"  # or by declaring intent
     return obj, config, steps, sidecars, annotations
 
 

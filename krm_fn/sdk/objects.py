@@ -111,6 +111,11 @@ def describe(obj: Mapping[str, Any]) -> str:
     return f"{ref['kind']} {name}"
 
 
+def is_list(obj: Mapping[str, Any]) -> bool:
+    """A ``v1 List``, as ``kubectl get -o yaml`` writes several objects: ``items`` holds the objects."""
+    return obj.get("apiVersion") == "v1" and obj.get("kind") == "List" and isinstance(obj.get("items"), list)
+
+
 def is_local_config(obj: Mapping[str, Any]) -> bool:
     """Objects marked ``config.kubernetes.io/local-config: "true"`` are never deployed: leave them alone."""
     return str(annotations_of(obj).get(LOCAL_CONFIG_ANNOTATION, "")).lower() == "true"

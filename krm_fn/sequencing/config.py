@@ -50,6 +50,7 @@ class SequenceConfig:
 
     selectors: tuple[Selector, ...] = ()
     exclude: tuple[Selector, ...] = ()
+    select_all: bool = False
     strategy: c.Strategy = c.Strategy.AUTO
     kubernetes_version: tuple[int, int] = (1, 29)
     sidecars: tuple[str, ...] = ()
@@ -65,6 +66,7 @@ class SequenceConfig:
         return cls(
             selectors=tuple(Selector.from_dict(s) for s in fields.get("selectors") or ()),
             exclude=tuple(Selector.from_dict(s) for s in fields.get("exclude") or ()),
+            select_all=bool(fields.get("selectAll", False)),
             strategy=c.Strategy(fields.get("strategy", c.Strategy.AUTO)),
             kubernetes_version=parse_version(fields.get("kubernetesVersion", c.DEFAULT_KUBERNETES_VERSION)),
             sidecars=tuple(fields.get("sidecars") or ()),

@@ -14,7 +14,12 @@ SIDECARS = f"{GROUP}/sidecars"
 AFTER_PREFIX = f"{GROUP}/after."
 STRATEGY = f"{GROUP}/strategy"
 TIMEOUT_PREFIX = f"{GROUP}/timeout."
+#: ``"true"``: sequence this workload (with no selectors in the functionConfig, intent must be declared);
+#: ``"false"``: leave it alone, whatever selects it. ``skip: "true"`` is the older alias of ``enabled: "false"``.
+ENABLED = f"{GROUP}/enabled"
 SKIP = f"{GROUP}/skip"
+#: Budget of the startup gate of a sidecar or start-order container (its startupProbe).
+START_TIMEOUT_PREFIX = f"{GROUP}/start-timeout."
 #: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
 SEQUENCED = f"{GROUP}/sequenced"
 

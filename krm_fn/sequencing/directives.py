@@ -13,7 +13,7 @@ from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.SKIP, c.SEQUENCED)
+_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED)
 
 
 @dataclass(frozen=True)

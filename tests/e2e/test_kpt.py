@@ -104,6 +104,8 @@ apiVersion: batch/v1
 kind: Job
 metadata:
   name: etl
+  annotations:
+    seq-fn.dev/enabled: "true"
 spec:
   template:
     spec:

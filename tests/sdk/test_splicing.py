@@ -25,6 +25,7 @@ TEXT = (
   kind: Job
   metadata:
     name: etl
+    annotations: {seq-fn.dev/enabled: "true"}
   spec:
     template:
       spec:

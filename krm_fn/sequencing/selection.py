@@ -1,0 +1,110 @@
+"""Which workloads seq-fn touches, and why the others are left alone.
+
+Selection is explicit: a transformer that reorders containers must never rewrite a workload that did not ask
+(on real repositories "every workload" turned mesh proxies into main containers and triggered rollouts). A
+workload is selected when the functionConfig's ``selectors`` match it, when ``selectAll`` is set, or, with no
+selectors, when it declares intent through a ``seq-fn.dev`` annotation. An opt-out and ``exclude`` always win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from krm_fn.sdk import objects
+from krm_fn.sdk.selector import is_selected
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import directives
+from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.report import Report
+from krm_fn.sequencing.workloads import PodTemplate
+
+#: Annotations that say something about a workload without asking for it to be sequenced.
+_NOT_INTENT = (c.ENABLED, c.SKIP, c.SEQUENCED)
+
+
+class Reason(StrEnum):
+    """Why a workload is, or is not, sequenced (``seq-fn plan`` shows it)."""
+
+    ANNOTATED = "declares intent with a seq-fn.dev annotation"
+    SELECTED = "matches the functionConfig's selectors"
+    SELECT_ALL = "selectAll is set"
+    NO_INTENT = "declares no intent"
+    NOT_SELECTED = "not selected by the functionConfig's selectors"
+    EXCLUDED = "excluded by the functionConfig's exclude"
+    OPTED_OUT = "opted out"
+    ALREADY_SEQUENCED = "already sequenced"
+
+
+#: The reasons a workload is sequenced for.
+CHOSEN = frozenset((Reason.ANNOTATED, Reason.SELECTED, Reason.SELECT_ALL))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to sequence a workload; ``detail`` adds what the reason alone does not say."""
+
+    reason: Reason
+    detail: str = ""
+
+    @property
+    def selected(self) -> bool:
+        """Whether the workload is to be sequenced now."""
+        return self.reason in CHOSEN
+
+    def describe(self) -> str:
+        """``not sequenced: opted out (seq-fn.dev/skip: "true")``."""
+        text = f"{self.reason}" + (f" ({self.detail})" if self.detail else "")
+        return text if self.selected else f"not sequenced: {text}"
+
+
+def decide(  # noqa: PLR0911 (one return per reason reads best)
+    obj: Mapping[str, Any], templates: list[PodTemplate], *, config: SequenceConfig, report: Report
+) -> Decision:
+    """The decision for one pod-bearing workload; a malformed opt-in or opt-out annotation is an error."""
+    if any(s.matches(obj) for s in config.exclude):
+        return Decision(Reason.EXCLUDED)
+    opted_out = _opt_out(obj, templates, report)
+    if opted_out:
+        return Decision(Reason.OPTED_OUT, opted_out)
+    marker = directives.workload_flag(obj, c.SEQUENCED)
+    if marker is not None:
+        return Decision(Reason.ALREADY_SEQUENCED, f"{c.SEQUENCED}: {marker}")
+    if config.select_all:
+        return Decision(Reason.SELECT_ALL)
+    if config.selectors:
+        chosen = is_selected(obj, selectors=config.selectors)
+        return Decision(Reason.SELECTED if chosen else Reason.NOT_SELECTED)
+    declared = [key for key, _ in _seq_fn_annotations(obj, templates) if key not in _NOT_INTENT]
+    if declared or True in _flags(obj, templates, c.ENABLED, report):
+        return Decision(Reason.ANNOTATED, ", ".join(dict.fromkeys(declared)) or f'{c.ENABLED}: "true"')
+    return Decision(Reason.NO_INTENT)
+
+
+def _opt_out(obj: Mapping[str, Any], templates: list[PodTemplate], report: Report) -> str:
+    """The annotation that opts the workload out, as ``key: "value"``, or an empty string."""
+    if False in _flags(obj, templates, c.ENABLED, report):
+        return f'{c.ENABLED}: "false"'
+    if True in _flags(obj, templates, c.SKIP, report):
+        return f'{c.SKIP}: "true"'
+    return ""
+
+
+def _flags(obj: Mapping[str, Any], templates: list[PodTemplate], key: str, report: Report) -> set[bool]:
+    """The values of a ``"true"``/``"false"`` annotation on the workload and its pod templates (empty: not set)."""
+    return {
+        directives.is_true(str(value), key=key, report=report)
+        for name, value in _seq_fn_annotations(obj, templates)
+        if name == key
+    }
+
+
+def _seq_fn_annotations(obj: Mapping[str, Any], templates: list[PodTemplate]) -> Iterator[tuple[str, Any]]:
+    """Every ``seq-fn.dev/*`` annotation of the workload and of its pod templates."""
+    holders = [obj, *(t.holder for t in templates if t.holder is not obj)]
+    for holder in holders:
+        for key, value in objects.annotations_of(holder).items():
+            if str(key).startswith(f"{c.GROUP}/"):
+                yield str(key), value
