@@ -137,11 +137,12 @@ def run_standalone(
     the output is held back until every document is done, because on any error nothing goes to stdout.
     """
     results = Results()
-    hints = transformer.OptInHints()
+    across: transformer.Across | None = None
     out: list[str] = []
     try:
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all)
+            across = transformer.Across(config)
 
             def redo(obj: Any) -> Any:
                 return transformer.sequence_object(obj, config).changed
@@ -153,13 +154,15 @@ def run_standalone(
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
                     results.extend(transformer.results_of(doc.obj, outcome))
-                    hints.add(doc.obj, outcome)
+                    across.add(doc.obj, outcome)
                     changed = outcome.changed
                 out.append(standalone.output_text(doc, changed, redo, first=not out))
     except _Refused as refused:
         return refused.exit_code
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
-    sys.stderr.write(standalone.stderr_lines(Results(hints.results()), verbose=True))  # a no-op run says why
+    if across is not None:
+        results.extend(after := across.results())
+        sys.stderr.write(standalone.stderr_lines(Results(after), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1
     sys.stdout.write("".join(out))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.sdk import objects
+from krm_fn.sdk.results import Result
 from krm_fn.sequencing import planning, resources, strategies, transformer, workloads
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.resources import PodResources
@@ -39,29 +40,43 @@ class WorkloadView:
 
 
 def build(items: Sequence[Any], config: SequenceConfig) -> list[WorkloadView]:
-    """A view of every pod-bearing workload in ``items`` (others are not shown)."""
-    views = []
+    """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown)."""
+    views: list[WorkloadView] = []
+    across = transformer.Across(config)
     for obj in items:
-        info = workloads.kind_info(obj, config) if isinstance(obj, Mapping) else None
-        if info is None:
-            continue
-        outcome = transformer.sequence_object(obj, config)
+        if isinstance(obj, Mapping):
+            outcome = transformer.sequence_object(obj, config)
+            across.add(obj, outcome)
+            views += _views(obj, outcome, config)
+    for result in across.results():
+        for view in views:
+            if result.severity != "info" and result.resource_ref == view.ref:
+                view.findings.append(_finding(result))
+    return views
+
+
+def _finding(result: Result) -> dict[str, Any]:
+    return {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
+
+
+def _views(obj: Mapping[str, Any], outcome: transformer.ObjectOutcome, config: SequenceConfig) -> list[WorkloadView]:
+    views = [view for inner, done in outcome.inner for view in _views(inner, done, config)]
+    info = workloads.kind_info(obj, config)
+    if info is not None:
         results = transformer.results_of(obj, outcome)
         view = WorkloadView(
             ref=objects.resource_ref(obj),
             file=objects.file_ref(obj),
             plans=outcome.plans,
-            findings=[
-                {k: v for k, v in r.to_dict().items() if k in ("severity", "message", "field")}
-                for r in results
-                if r.severity != "info"
-            ],
+            findings=[_finding(r) for r in results if r.severity != "info"],
         )
         view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
+        elif outcome.decision is not None and not outcome.decision.selected:
+            view.skipped = outcome.decision.describe()
         elif not outcome.plans and not any(f["severity"] == "error" for f in view.findings):
-            view.skipped = "nothing to do (not selected, skipped, already sequenced, or a single container)"
+            view.skipped = "nothing to do: a single container and no sidecars"
         views.append(view)
     return views
 

@@ -13,6 +13,8 @@ from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED)
 
 
@@ -25,6 +27,7 @@ class Directives:
     after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     strategy: c.Strategy | None = None
     timeouts: Mapping[str, str] = field(default_factory=dict)
+    start_timeouts: Mapping[str, float] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
 
     def path(self, key: str) -> str | None:
@@ -82,8 +85,13 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
             )
     after: dict[str, tuple[str, ...]] = {}
     timeouts: dict[str, str] = {}
+    start_timeouts: dict[str, float] = {}
     for key, value in merged.items():
-        if key.startswith(c.AFTER_PREFIX):
+        if key.startswith(c.START_TIMEOUT_PREFIX):
+            seconds = _seconds(value, key, paths[key], report)
+            if seconds is not None:
+                start_timeouts[key.removeprefix(c.START_TIMEOUT_PREFIX)] = seconds
+        elif key.startswith(c.AFTER_PREFIX):
             after[key.removeprefix(c.AFTER_PREFIX)] = _names(value, paths[key], report, allow_empty=True)
         elif key.startswith(c.TIMEOUT_PREFIX):
             if not _GO_DURATION.match(value.strip()):
@@ -96,10 +104,32 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         elif key not in _KNOWN:
             report.warn(
                 f"unknown annotation {key} is ignored (known: {', '.join(_KNOWN)}, "
-                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>)",
+                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>, {c.START_TIMEOUT_PREFIX}<container>)",
                 paths[key],
             )
-    return Directives(order=order, sidecars=sidecars, after=after, strategy=strategy, timeouts=timeouts, paths=paths)
+    return Directives(
+        order=order,
+        sidecars=sidecars,
+        after=after,
+        strategy=strategy,
+        timeouts=timeouts,
+        start_timeouts=start_timeouts,
+        paths=paths,
+    )
+
+
+def _seconds(value: str, key: str, path: str, report: Report) -> float | None:
+    """A positive Go duration (``90s``, ``5m``, ``1h30m``) in seconds; an error naming the annotation otherwise."""
+    text = value.strip()
+    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if not _GO_DURATION.match(text) or seconds <= 0:
+        report.error(
+            f"annotation {key} must be a positive duration such as 90s, 5m or 1h30m, not {value!r}",
+            path,
+            topic="annotations",
+        )
+        return None
+    return seconds
 
 
 def _names(value: str, path: str, report: Report, *, allow_empty: bool = False) -> tuple[str, ...]:

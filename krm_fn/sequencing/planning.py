@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import directives, ordering
+from krm_fn.sequencing import directives, known_sidecars, ordering
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import Intent, Strategy
 from krm_fn.sequencing.directives import Directives
@@ -34,6 +34,10 @@ class Plan:
     sidecars: tuple[str, ...] = ()
     is_dag: bool = False
     timeouts: Mapping[str, str] = field(default_factory=dict)
+    #: Budget in seconds of the startup gate of a sidecar or start-order container, where the user set one.
+    start_timeouts: Mapping[str, float] = field(default_factory=dict)
+    #: Sidecars seq-fn recognised as well-known long-running containers (see :mod:`.known_sidecars`).
+    recognised: tuple[str, ...] = ()
 
     @property
     def main(self) -> str:
@@ -50,6 +54,8 @@ def plan(
     if names is None or report.has_errors:
         return None
     sidecars = _sidecars(names, asked, config, report)
+    recognised = _recognised_sidecars(template, sidecars, asked, intent, report)
+    sidecars += recognised
     steps = [n for n in names if n not in sidecars]
     if not steps:
         report.error(
@@ -81,6 +87,9 @@ def plan(
                 f"timeout for {name!r} is ignored: only strategy entrypoint enforces step timeouts",
                 asked.path(c.TIMEOUT_PREFIX + name),
             )
+    if strategy is not None and order:
+        gated = [*sidecars, *(order[:-1] if strategy is Strategy.NATIVE_SIDECARS else ())]
+        _check_start_timeouts(asked, names, gated, report)
     if report.has_errors or strategy is None:
         return None
     is_dag = bool(asked.after)
@@ -93,6 +102,8 @@ def plan(
         sidecars=tuple(sidecars),
         is_dag=is_dag,
         timeouts=dict(asked.timeouts),
+        start_timeouts=dict(asked.start_timeouts),
+        recognised=tuple(recognised),
     )
 
 
@@ -106,6 +117,65 @@ def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, r
             )
     chosen = set(config.sidecars) | set(asked.sidecars)
     return [n for n in names if n in chosen]
+
+
+def _recognised_sidecars(
+    template: PodTemplate, sidecars: list[str], asked: Directives, intent: Intent, report: Report
+) -> list[str]:
+    """Well-known long-running containers that nobody declared a sidecar: the sidecars they must be.
+
+    In a long-running workload such a container starts first, as a native sidecar, so that a mesh proxy is up
+    before the app and never becomes the main container. In a run-to-completion workload it would be a step that
+    never exits: that is refused, with the ways out. Naming it in ``seq-fn.dev/order`` says it is a step after
+    all; only the main place of a long-running workload stays refused.
+    """
+    found = []
+    ordered = asked.order or ()
+    for index, container in enumerate(template.spec["containers"]):
+        name = container["name"]
+        known = known_sidecars.recognise(container)
+        if known is None or name in sidecars:
+            continue
+        path = f"{template.path}.containers[{index}]"
+        if name in ordered:
+            if intent is Intent.START_ORDER and ordered[-1] == name:
+                report.error(
+                    f"{c.ORDER} makes {name!r} ({known.label}) the main container: a long-running sidecar must "
+                    f"start first, as a native sidecar; list it in {c.SIDECARS} instead, or put the app last",
+                    asked.path(c.ORDER),
+                    topic="known-sidecars",
+                )
+            continue
+        if intent is Intent.STEPS:
+            report.error(
+                f"container {name!r} looks like a long-running sidecar ({known.label}): as a step it never exits, "
+                "so the Pod would hang, or the steps before it would run without it. Declare it a sidecar "
+                f"({c.SIDECARS}: {name}, or sidecars: [{name}] in the functionConfig), or name it in {c.ORDER} if "
+                "it really is a step that exits",
+                path,
+                topic="known-sidecars",
+            )
+            continue
+        found.append(name)
+    return found
+
+
+def _check_start_timeouts(asked: Directives, names: Sequence[str], gated: Sequence[str], report: Report) -> None:
+    """``start-timeout.<c>`` must name a container whose start gates the next one."""
+    for name in asked.start_timeouts:
+        path = asked.path(c.START_TIMEOUT_PREFIX + name)
+        if name not in names:
+            report.error(
+                f"start timeout for {name!r}, which is not a container (containers: {', '.join(names)})",
+                path,
+                topic="annotations",
+            )
+        elif name not in gated:
+            report.warn(
+                f"start timeout for {name!r} is ignored: only a sidecar or a start-order container before the "
+                "main one has a startup gate",
+                path,
+            )
 
 
 def _order(steps: list[str], sidecars: list[str], asked: Directives, report: Report) -> list[str] | None:

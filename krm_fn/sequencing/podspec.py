@@ -7,6 +7,7 @@ placed beside the keys they belong with.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -17,8 +18,13 @@ from krm_fn.sequencing.workloads import PodTemplate
 
 Container = MutableMapping[str, Any]
 
-#: failureThreshold of a startupProbe derived from a readinessProbe that sets none.
-STARTUP_FAILURE_THRESHOLD = 30
+#: How long a derived startupProbe lets a container take to become ready before the kubelet kills it, unless
+#: ``seq-fn.dev/start-timeout.<container>`` says otherwise: generous, because running out means a restart.
+START_BUDGET_SECONDS = 300
+#: How often a derived startupProbe probes: the next container starts at most this long after the gate opens.
+GATE_PERIOD_SECONDS = 1
+#: The kubelet's probe period when ``periodSeconds`` is not set.
+DEFAULT_PROBE_PERIOD = 10
 
 
 def container_names(template: PodTemplate, report: Report) -> list[str] | None:
@@ -131,12 +137,21 @@ def warn_named_ports(container: Container, *, path: str, report: Report) -> None
 
 
 def make_native_sidecar(
-    container: Container, *, path: str, kubernetes_version: tuple[int, int], report: Report
+    container: Container,
+    *,
+    path: str,
+    kubernetes_version: tuple[int, int],
+    start_timeout: float | None = None,
+    report: Report,
 ) -> None:
     """Turn a container into a native sidecar whose start gates the next one.
 
     Kubernetes starts the next init container once a sidecar is *started*: running, and its startupProbe
-    passed if it has one. A readinessProbe does not gate, so one is copied as the startupProbe.
+    passed if it has one. A readinessProbe does not gate, so one is copied as the startupProbe. The copy probes
+    every second, because the kubelet's default period (10 s) would delay the next container by up to 10 s after
+    this one is ready; and it gets its own budget (``start_timeout``, else :data:`START_BUDGET_SECONDS`), because
+    a startupProbe that runs out kills the container, where a failing readinessProbe only marks it unready.
+    The gate each container got goes into the report's notes.
     """
     name = container["name"]
     if "resizePolicy" in container and kubernetes_version < c.SIDECAR_RESIZE_POLICY_SINCE:
@@ -147,26 +162,44 @@ def make_native_sidecar(
             f"{path}.resizePolicy",
             topic="incompatible-fields",
         )
-    warn_named_ports(container, path=path, report=report)
     objects.set_key(container, "restartPolicy", "Always", before=key_after(container, "image"))
-    if "startupProbe" in container:
+    own = container.get("startupProbe")
+    if isinstance(own, MutableMapping):
+        if start_timeout is not None:
+            period = float(own.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
+            own["failureThreshold"] = max(1, math.ceil(start_timeout / period))
+        limit = f", up to {duration_text(start_timeout)}" if start_timeout is not None else ""
+        report.note(f"{name}: its own startupProbe{limit}")
         return
     readiness = container.get("readinessProbe")
     if isinstance(readiness, MutableMapping):
+        budget = START_BUDGET_SECONDS if start_timeout is None else start_timeout
         probe = copy.deepcopy(readiness)  # keeps ruamel's flow style and comments
+        objects.set_key(probe, "periodSeconds", GATE_PERIOD_SECONDS)
         if "successThreshold" in probe:
             probe["successThreshold"] = 1  # Kubernetes requires 1 on a startupProbe
-        if "failureThreshold" not in probe:
-            # A startupProbe that fails kills the container: give a slow start 30 periods (5 minutes at the
-            # default 10 s), as Kubernetes' own startupProbe examples do, instead of readiness' default 3.
-            probe["failureThreshold"] = STARTUP_FAILURE_THRESHOLD
+        objects.set_key(probe, "failureThreshold", max(1, math.ceil(budget / GATE_PERIOD_SECONDS)))
         objects.set_key(container, "startupProbe", probe, before=key_after(container, "readinessProbe"))
+        report.note(
+            f"{name}: startupProbe from its readinessProbe, every {GATE_PERIOD_SECONDS} s for up to "
+            f"{duration_text(budget)}"
+        )
         return
+    report.note(f"{name}: process start only")
     report.warn(
         f"container {name!r} has no startupProbe or readinessProbe: the next container starts as soon "
         f"as {name!r} is running, not when it is ready",
         path,
     )
+
+
+def duration_text(seconds: float) -> str:
+    """``300`` -> ``5m``, ``90`` -> ``90s``, ``5400`` -> ``1h30m``: as users write durations."""
+    whole = math.ceil(seconds)
+    if whole % 60 or whole < 60:
+        return f"{whole}s"
+    hours, minutes = divmod(whole // 60, 60)
+    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
 
 
 def key_after(mapping: Mapping[str, Any], key: str) -> str | None:

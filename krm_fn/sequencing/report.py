@@ -22,6 +22,8 @@ class Report:
     """Collects findings; planning and strategies keep going after an error so the user sees all of them."""
 
     findings: list[Finding] = field(default_factory=list)
+    #: Facts for the info summary of a sequenced workload (the startup gate each container got).
+    notes: list[str] = field(default_factory=list)
 
     def error(self, message: str, path: str | None = None, *, topic: str) -> None:
         """Something that cannot be done: the workload stays as it was and the run exits 1.
@@ -34,6 +36,10 @@ class Report:
     def warn(self, message: str, path: str | None = None) -> None:
         """Something the user should know; the workload is still sequenced."""
         self.findings.append(Finding("warning", message, path))
+
+    def note(self, text: str) -> None:
+        """A fact the info result of the workload states (not a warning: nothing to act on)."""
+        self.notes.append(text)
 
     @property
     def has_errors(self) -> bool:

@@ -16,10 +16,16 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
 
     Putting them after the existing init containers means those run exactly as before.
     """
-    install(template, plan.sidecars, config=config, report=report)
+    install(template, plan.sidecars, plan=plan, config=config, report=report)
 
 
-def install(template: PodTemplate, names: Sequence[str], *, config: SequenceConfig, report: Report) -> None:
+def install(template: PodTemplate, names: Sequence[str], *, plan: Plan, config: SequenceConfig, report: Report) -> None:
     """Move the named containers, in that order, to the end of ``initContainers`` as native sidecars."""
     for path, container in podspec.move_to_init(template, names):
-        podspec.make_native_sidecar(container, path=path, kubernetes_version=config.kubernetes_version, report=report)
+        podspec.make_native_sidecar(
+            container,
+            path=path,
+            kubernetes_version=config.kubernetes_version,
+            start_timeout=plan.start_timeouts.get(container["name"]),
+            report=report,
+        )

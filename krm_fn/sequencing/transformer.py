@@ -17,7 +17,7 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import planning, podspec, selection, sidecars, strategies, workloads
+from krm_fn.sequencing import planning, podspec, selection, services, sidecars, strategies, workloads
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
@@ -54,13 +54,13 @@ def sequence_items(items: Sequence[Any], config: SequenceConfig) -> tuple[list[A
     """Every item, in order, sequenced where selected; with an info result per changed workload."""
     out: list[Any] = []
     results = Results()
-    hints = OptInHints()
+    across = Across(config)
     for item in items:
         outcome = sequence_object(item, config)
         results.extend(results_of(item, outcome))
-        hints.add(item, outcome)
+        across.add(item, outcome)
         out.append(item if outcome.changed is None else outcome.changed)
-    results.extend(hints.results())
+    results.extend(across.results())
     return out, results
 
 
@@ -94,7 +94,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     marker = ",".join(dict.fromkeys(plan.strategy.value for _, plan in done))
     objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
     objects.drop_comment_copy_ids(work)
-    return ObjectOutcome(changed=work, findings=report.findings, summary=_summary(done), plans=done, decision=decision)
+    summary = _summary(done, report.notes)
+    return ObjectOutcome(changed=work, findings=report.findings, summary=summary, plans=done, decision=decision)
 
 
 def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:
@@ -113,6 +114,30 @@ def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutc
     return ObjectOutcome(changed=work, inner=inner)
 
 
+class Across:
+    """What only the whole input can tell, judged after every object has been sequenced on its own.
+
+    Added at the end, an error still fails the whole run: KRM mode then returns the input items, standalone mode
+    prints nothing.
+    """
+
+    def __init__(self, config: SequenceConfig) -> None:
+        self.hints = OptInHints()
+        self.ports = services.NamedPortCheck(config)
+
+    def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
+        """Take note of one object and its outcome (a ``List``'s objects one by one)."""
+        for inner, inner_outcome in outcome.inner:
+            self.add(inner, inner_outcome)
+        self.hints.add(obj, outcome)
+        self.ports.add(obj, outcome.changed if outcome.decision else None)
+
+    def results(self) -> list[Result]:
+        """Named ports that moved onto native sidecars, then the opt-in hints."""
+        found = [_result(obj, finding) for obj, finding in self.ports.findings()]
+        return [*found, *self.hints.results()]
+
+
 class OptInHints:
     """Hints for a first run, which must never be a silent no-op.
 
@@ -125,9 +150,7 @@ class OptInHints:
         self.left: list[Result] = []
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
-        """Take note of one object (a ``List``'s objects one by one)."""
-        for inner, inner_outcome in outcome.inner:
-            self.add(inner, inner_outcome)
+        """Take note of one object."""
         decision = outcome.decision
         if decision is None:
             return
@@ -158,7 +181,7 @@ def _container_names(obj: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _summary(done: list[tuple[str, planning.Plan]]) -> str:
+def _summary(done: list[tuple[str, planning.Plan]], gates: list[str]) -> str:
     parts = []
     for path, plan in done:
         sidecar_text = f"sidecars {', '.join(plan.sidecars)} as native sidecars"
@@ -167,8 +190,11 @@ def _summary(done: list[tuple[str, planning.Plan]]) -> str:
         else:
             text = strategies.module(plan.strategy).describe(plan)
             text += f"; {sidecar_text}" if plan.sidecars else ""
+        if plan.recognised:
+            text += f" ({', '.join(plan.recognised)}: well-known long-running, so started first)"
         parts.append(f"{path}: {text}" if len(done) > 1 else text)
-    return "; ".join(parts)
+    gate_text = f"; startup gates: {'; '.join(gates)}" if gates else ""
+    return "; ".join(parts) + gate_text
 
 
 def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
@@ -178,10 +204,16 @@ def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
     """
     ref, where = objects.resource_ref(obj), objects.file_ref(obj)
     out = [r for inner, done in outcome.inner for r in _in_file(results_of(inner, done), where)]
-    out += [Result(_pointing(f.message, f.topic), f.severity, ref, f.path, where) for f in outcome.findings]
+    out += [_result(obj, f) for f in outcome.findings]
     if outcome.summary:
         out.append(Result(f"{objects.describe(obj)}: {outcome.summary}", "info", ref, None, where))
     return out
+
+
+def _result(obj: Mapping[str, Any], finding: Finding) -> Result:
+    """A finding about ``obj`` as an SDK result, an error pointing to its section of the docs."""
+    message = _pointing(finding.message, finding.topic)
+    return Result(message, finding.severity, objects.resource_ref(obj), finding.path, objects.file_ref(obj))
 
 
 def _in_file(results: list[Result], where: Mapping[str, Any] | None) -> list[Result]:

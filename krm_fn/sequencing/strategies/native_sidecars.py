@@ -16,7 +16,7 @@ from krm_fn.sequencing.workloads import PodTemplate
 
 def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: Report) -> None:
     """Move ``plan.steps[:-1]`` to the end of ``initContainers`` as native sidecars gated by a startupProbe."""
-    sidecars.install(template, plan.steps[:-1], config=config, report=report)
+    sidecars.install(template, plan.steps[:-1], plan=plan, config=config, report=report)
 
 
 def describe(plan: Plan) -> str:

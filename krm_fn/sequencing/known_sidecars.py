@@ -1,0 +1,75 @@
+"""Well-known long-running sidecars: the one list seq-fn keeps of containers that never exit on their own.
+
+A mesh proxy, a database proxy or a log/metrics agent runs for as long as the Pod does. Made a step (a run-to-
+completion init container, or a wrapped step), it hangs the Pod in Init forever when first, or lets the steps run
+without it when last; made the main container of a Deployment, it takes the app's place for ``kubectl logs`` and
+the start order (kube-rbac-proxy "main", app "sidecar"). Planning uses this list to refuse the first and to start
+such a container first, as a native sidecar, in the second. The README's "Known sidecars" section lists it too
+(a test keeps the two in step).
+
+A container is recognised by its name or by its image's repository (registry host and tag left out), so an image
+mirrored to another registry is still recognised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KnownSidecar:
+    """One well-known sidecar: the names it usually has and the ends of its image repositories."""
+
+    label: str
+    names: tuple[str, ...]
+    images: tuple[str, ...]
+
+
+KNOWN: tuple[KnownSidecar, ...] = (
+    KnownSidecar("Istio proxy", ("istio-proxy",), ("istio/proxyv2", "istio-release/proxyv2", "istio/proxy")),
+    KnownSidecar("Linkerd proxy", ("linkerd-proxy",), ("linkerd/proxy",)),
+    KnownSidecar("Envoy", ("envoy", "envoy-proxy", "envoy-sidecar"), ("envoyproxy/envoy",)),
+    KnownSidecar(
+        "Consul dataplane", ("consul-dataplane", "consul-connect-envoy-sidecar"), ("hashicorp/consul-dataplane",)
+    ),
+    KnownSidecar("Kuma data plane", ("kuma-sidecar",), ("kumahq/kuma-dp",)),
+    KnownSidecar(
+        "Cloud SQL Auth Proxy",
+        ("cloud-sql-proxy", "cloudsql-proxy"),
+        ("cloud-sql-connectors/cloud-sql-proxy", "cloudsql-docker/gce-proxy"),
+    ),
+    KnownSidecar("Vault Agent", ("vault-agent",), ()),
+    KnownSidecar("Fluent Bit", ("fluent-bit", "fluentbit"), ("fluent/fluent-bit",)),
+    KnownSidecar("Fluentd", ("fluentd",), ("fluent/fluentd",)),
+    KnownSidecar(
+        "OpenTelemetry Collector",
+        ("otel-collector", "opentelemetry-collector", "otc-container"),
+        ("otel/opentelemetry-collector", "otel/opentelemetry-collector-contrib", "otel/opentelemetry-collector-k8s"),
+    ),
+    KnownSidecar("Datadog Agent", ("datadog-agent",), ("datadog/agent", "datadoghq/agent")),
+    KnownSidecar("kube-rbac-proxy", ("kube-rbac-proxy",), ("brancz/kube-rbac-proxy", "kube-rbac-proxy")),
+    KnownSidecar("OAuth2 Proxy", ("oauth2-proxy",), ("oauth2-proxy/oauth2-proxy", "pusher/oauth2_proxy")),
+)
+
+
+def repository(image: str) -> str:
+    """``ghcr.io/a/b:1.2@sha256:..`` -> ``a/b``: the image's repository path without registry, tag or digest."""
+    path = image.split("@", 1)[0]
+    head, _, tail = path.rpartition("/")
+    path = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
+    first, _, rest = path.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        path = rest  # a registry host
+    return path
+
+
+def recognise(container: Mapping[str, Any]) -> KnownSidecar | None:
+    """The known sidecar this container is, by name or image repository; None when it is none of them."""
+    name = str(container.get("name", ""))
+    repo = repository(str(container.get("image", "")))
+    for known in KNOWN:
+        if name in known.names or any(repo == i or repo.endswith("/" + i) for i in known.images):
+            return known
+    return None

@@ -1,0 +1,121 @@
+"""Services that reach a workload's containers by port name, once a named port has moved onto a native sidecar.
+
+Kubernetes resolves a Service's named ``targetPort`` to a native sidecar's port only from 1.32
+(kubernetes/kubernetes#127958, fixed by #127976). Below that, a Service in the same input that selects the Pod and
+targets the port by name loses its endpoints: an error, with both ways out. A named port that no Service in the
+input targets may still be targeted by one elsewhere: a warning. From 1.32 there is nothing to say.
+
+Only the whole input can tell, so this runs over every object after the pass, as :class:`NamedPortCheck`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from krm_fn.sdk import objects
+from krm_fn.sequencing import workloads
+from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.report import Finding
+
+#: From this version on, a Service's named targetPort resolves to a port of a native sidecar.
+NAMED_PORT_ON_SIDECAR_SINCE = (1, 32)
+
+
+@dataclass(frozen=True)
+class _MovedPort:
+    workload: Mapping[str, Any]
+    namespace: str
+    labels: Mapping[str, Any]
+    container: str
+    port: str
+    path: str
+
+
+@dataclass(frozen=True)
+class _Service:
+    name: str
+    namespace: str
+    selector: Mapping[str, Any]
+    targets: frozenset[str]
+
+
+class NamedPortCheck:
+    """Collects Services and the named ports that moved onto native sidecars; :meth:`results` judges them."""
+
+    def __init__(self, config: SequenceConfig) -> None:
+        self.config = config
+        self.moved: list[_MovedPort] = []
+        self.services: list[_Service] = []
+
+    def add(self, obj: Mapping[str, Any], changed: Mapping[str, Any] | None) -> None:
+        """Take note of one object of the input and, when seq-fn changed it, of what it became."""
+        namespace = str(objects.get(obj, "metadata", "namespace") or "")
+        if obj.get("apiVersion") == "v1" and obj.get("kind") == "Service":
+            spec = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
+            assert isinstance(spec, Mapping)
+            ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+            assert isinstance(ports, list)
+            targets = frozenset(
+                str(p["targetPort"]) for p in ports if isinstance(p, Mapping) and isinstance(p.get("targetPort"), str)
+            )
+            selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
+            assert isinstance(selector, Mapping)
+            name = str(objects.get(obj, "metadata", "name") or "")
+            self.services.append(_Service(name, namespace, selector, targets))
+        if changed is None or self.config.kubernetes_version >= NAMED_PORT_ON_SIDECAR_SINCE:
+            return
+        info = workloads.kind_info(changed, self.config)
+        for template in workloads.pod_templates(changed, info) if info else []:
+            labels = objects.labels_of(template.holder)
+            for index, container in enumerate(template.spec.get("initContainers") or ()):
+                if not isinstance(container, Mapping) or container.get("restartPolicy") != "Always":
+                    continue
+                if not _was_container(obj, info, template.path, container.get("name")):
+                    continue
+                for number, port in enumerate(container.get("ports") or ()):
+                    if isinstance(port, Mapping) and isinstance(port.get("name"), str):
+                        path = f"{template.path}.initContainers[{index}].ports[{number}].name"
+                        self.moved.append(
+                            _MovedPort(obj, namespace, labels, str(container["name"]), port["name"], path)
+                        )
+
+    def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
+        """An error per moved named port that a Service of the input targets, a warning per other one."""
+        out = []
+        version = self.config.kubernetes_version_text
+        since = ".".join(map(str, NAMED_PORT_ON_SIDECAR_SINCE))
+        for moved in self.moved:
+            services = [s.name for s in self.services if _targets(s, moved)]
+            where = f"container {moved.container!r} is now a native sidecar and its port {moved.port!r} is named"
+            if services:
+                message = (
+                    f"{where}, which Service {', '.join(services)} targets: Kubernetes resolves a named targetPort "
+                    f"to a native sidecar only from {since}, and kubernetesVersion is {version}. Use the port "
+                    f"number as the Service's targetPort, or raise kubernetesVersion to {since} or newer if every "
+                    "cluster runs it"
+                )
+                out.append((moved.workload, Finding("error", message, moved.path, topic="named-ports")))
+            else:
+                message = (
+                    f"{where}: a Service elsewhere that targets it by name gets no endpoints below Kubernetes "
+                    f"{since} (kubernetesVersion is {version}): target the port number"
+                )
+                out.append((moved.workload, Finding("warning", message, moved.path)))
+        return out
+
+
+def _was_container(obj: Mapping[str, Any], info: Any, path: str, name: Any) -> bool:
+    """Whether ``name`` stood in ``containers`` of the original pod spec at ``path`` (it moved there by seq-fn)."""
+    for template in workloads.pod_templates(obj, info):
+        if template.path == path:
+            return any(isinstance(c, Mapping) and c.get("name") == name for c in template.spec.get("containers") or ())
+    return False
+
+
+def _targets(service: _Service, moved: _MovedPort) -> bool:
+    """Whether the Service selects the workload's Pods and targets the port by name."""
+    if service.namespace != moved.namespace or not service.selector or moved.port not in service.targets:
+        return False
+    return all(str(moved.labels.get(k)) == str(v) for k, v in service.selector.items())
