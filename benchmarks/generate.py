@@ -29,7 +29,9 @@ def workload(i: int, rng: random.Random) -> str:
     body = "\n".join(containers)
     restart = "    restartPolicy: Never\n" if kind in ("Job", "CronJob") else ""
     spec = f"    containers:\n{_indent(body, 4)}\n{restart}"
-    template = f"  template:\n    metadata:\n      labels: {{app: w{i}}}\n    spec:\n{_indent(spec, 2)}"
+    # Every workload asks to be sequenced (on its pod template), so the benchmark measures the full path.
+    template = (f"  template:\n    metadata:\n      labels: {{app: w{i}}}\n"
+                f"      annotations: {{seq-fn.dev/enabled: 'true'}}\n    spec:\n{_indent(spec, 2)}")  # fmt: skip
     if kind == "CronJob":
         inner = f"jobTemplate:\n  spec:\n{_indent(template, 2)}"
         return (f"- apiVersion: {api}\n  kind: {kind}\n  metadata:\n    name: w{i}\n    namespace: ns{i % 7}\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 from krm_fn.sdk import yamlio
 from krm_fn.sdk.errors import InputError
+from krm_fn.sdk.objects import is_list
 from krm_fn.sdk.results import Results
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
@@ -65,13 +66,18 @@ def check_object(item: Any, *, where: str) -> None:
     """Refuse anything that is not a Kubernetes object.
 
     That is a mapping with string ``apiVersion`` and ``kind``, and ``metadata.name`` (or ``generateName``, as
-    ``kubectl create`` accepts for Jobs and Pods).
+    ``kubectl create`` accepts for Jobs and Pods). A ``v1 List`` (what ``kubectl get -o yaml`` writes) has no
+    name of its own: its items must be objects instead.
     """
     if not isinstance(item, Mapping):
         raise InputError(f"{where} is a {type(item).__name__}: expected a Kubernetes object (a mapping)")
     for key in ("apiVersion", "kind"):
         if not isinstance(item.get(key), str) or not item.get(key):
             raise InputError(f"{where} has no {key}: every item must be a Kubernetes object")
+    if is_list(item):
+        for index, inner in enumerate(item["items"]):
+            check_object(inner, where=f"{where}.items[{index}]")
+        return
     metadata = item.get("metadata")
     if not isinstance(metadata, Mapping):
         raise InputError(f"{where} ({item['kind']}) has no metadata: every item must be a Kubernetes object")

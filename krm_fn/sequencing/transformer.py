@@ -74,7 +74,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     report = Report()
     decision = selection.decide(obj, workloads.pod_templates(obj, info), config=config, report=report)
     if not decision.selected or report.has_errors:
-        return ObjectOutcome(findings=report.findings, decision=decision)
+        summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
+        return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
     templates = workloads.pod_templates(work, info)
     if not templates:
@@ -179,6 +180,18 @@ def _container_names(obj: Mapping[str, Any]) -> list[str]:
         if isinstance(containers, list):
             names += [str(i.get("name")) for i in containers if isinstance(i, Mapping)]
     return names
+
+
+def _already_done(obj: Mapping[str, Any], config: SequenceConfig) -> str | None:
+    """When another strategy is asked of an already sequenced workload, say why nothing changes and the way out."""
+    marker = str(objects.annotations_of(obj).get(c.SEQUENCED))
+    asked = str(objects.annotations_of(obj).get(c.STRATEGY) or config.strategy)
+    if asked == c.Strategy.AUTO or asked in marker.split(","):
+        return None
+    return (
+        f"already sequenced ({c.SEQUENCED}: {marker}), so strategy {asked} is not applied; to re-sequence, run "
+        "seq-fn on the manifest as it was before it was sequenced"
+    )
 
 
 def _summary(done: list[tuple[str, planning.Plan]], gates: list[str]) -> str:
