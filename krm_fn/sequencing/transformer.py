@@ -159,12 +159,15 @@ class OptInHints:
             self.any_selected = True
             return
         names = _container_names(obj)
-        if decision.reason in (selection.Reason.NO_INTENT, selection.Reason.NOT_SELECTED) and len(names) > 1:
-            message = (
-                f"{objects.describe(obj)} ({', '.join(names)}) is {decision.describe()}; to sequence it, annotate "
-                f'it with {c.ENABLED}: "true" or another seq-fn.dev annotation, or select it in the '
-                "functionConfig (selectors, or selectAll: true; seq-fn --all)"
-            )
+        ways = {
+            selection.Reason.NO_INTENT: f'annotate it with {c.ENABLED}: "true" or another seq-fn.dev annotation, '
+            "or select it in the functionConfig (selectors, or selectAll: true; seq-fn --all)",
+            selection.Reason.NOT_SELECTED: "make the functionConfig's selectors match it (annotations do not "
+            "count while selectors are given), or set selectAll: true",
+        }
+        if decision.reason in ways and len(names) > 1:
+            message = f"{objects.describe(obj)} ({', '.join(names)}) is {decision.describe()}; to sequence it, "
+            message += ways[decision.reason]
             self.left.append(Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj)))
 
     def results(self) -> list[Result]:

@@ -99,3 +99,16 @@ def test_every_known_sidecar_label_is_unique():
     labels = [k.label for k in known_sidecars.KNOWN]
     assert len(labels) == len(set(labels))
     assert all(re.fullmatch(r"[\w .-]+", label) for label in labels)
+
+
+def test_when_selectors_match_nothing_the_hint_says_to_widen_them_not_to_annotate():
+    _, results = krm_fn.sequence_resources([_job({"seq-fn.dev/enabled": "true"})], {"selectors": [{"kind": "Pod"}]})
+    assert [r.severity for r in results] == ["info"]
+    assert "not selected by the functionConfig's selectors" in results[0].message
+    assert "make the functionConfig's selectors match it" in results[0].message
+
+
+def test_a_run_that_sequences_something_gives_no_hints_for_the_rest():
+    _, results = krm_fn.sequence_resources([_job({"seq-fn.dev/enabled": "true"}), _job()])
+    assert [r.severity for r in results] == ["info"]
+    assert "as init containers" in results[0].message
