@@ -9,7 +9,7 @@ import pytest
 
 from krm_fn.sdk import yamlio
 from krm_fn.sequencing.config import schema
-from tests.support.run import command, resource_list
+from tests.support.run import command, krm, resource_list
 
 GOLDEN = Path(__file__).parent / "golden"
 STREAM = """\
@@ -119,6 +119,34 @@ def test_krm_mode_on_stdin():
     assert ran.code == 0
     doc = yamlio.load_all(ran.stdout)[0]
     assert doc["kind"] == "ResourceList" and doc["results"][0]["severity"] == "info"
+
+
+KPT_PACKAGE_WITH_KUSTOMIZATION = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: kustomize.config.k8s.io/v1beta1
+  kind: Kustomization
+  resources: [job.yaml]
+- apiVersion: batch/v1
+  kind: Job
+  metadata: {name: etl, annotations: {seq-fn.dev/enabled: "true"}}
+  spec:
+    template:
+      spec:
+        restartPolicy: Never
+        containers: [{name: extract, image: busybox}, {name: load, image: busybox}]
+"""
+
+
+def test_krm_mode_takes_a_kustomization_without_a_name_as_kpt_sends_it():
+    """kpt passes a package's kustomization.yaml as an item (it needs no metadata.name); it comes back as it was."""
+    out = krm(KPT_PACKAGE_WITH_KUSTOMIZATION)
+    assert out.code == 0, out.stderr
+    items = out.resource_list()["items"]
+    assert items[0] == {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                        "resources": ["job.yaml"]}  # fmt: skip
+    assert [c["name"] for c in items[1]["spec"]["template"]["spec"]["initContainers"]] == ["extract"]
 
 
 def test_schema_version_and_help():

@@ -12,6 +12,8 @@ from krm_fn.sdk.results import Results
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 KIND = "ResourceList"
+#: The API group of kustomization.yaml, whose objects have no metadata.name.
+KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 
 
 @dataclass
@@ -65,13 +67,16 @@ def check_object(item: Any, *, where: str) -> None:
     """Refuse anything that is not a Kubernetes object.
 
     That is a mapping with string ``apiVersion`` and ``kind``, and ``metadata.name`` (or ``generateName``, as
-    ``kubectl create`` accepts for Jobs and Pods).
+    ``kubectl create`` accepts for Jobs and Pods). A Kustomization needs no name: kpt sends a package's
+    kustomization.yaml as an item all the same (it exempts kustomizations from its own check, kpt#2388).
     """
     if not isinstance(item, Mapping):
         raise InputError(f"{where} is a {type(item).__name__}: expected a Kubernetes object (a mapping)")
     for key in ("apiVersion", "kind"):
         if not isinstance(item.get(key), str) or not item.get(key):
             raise InputError(f"{where} has no {key}: every item must be a Kubernetes object")
+    if str(item["apiVersion"]).startswith(KUSTOMIZE_GROUP + "/"):
+        return
     metadata = item.get("metadata")
     if not isinstance(metadata, Mapping):
         raise InputError(f"{where} ({item['kind']}) has no metadata: every item must be a Kubernetes object")
