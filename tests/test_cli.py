@@ -56,6 +56,24 @@ def test_standalone_keeps_untouched_documents_byte_for_byte_and_the_changed_ones
     assert "kubectl.kubernetes.io/default-container: b" in parts[2]
 
 
+def test_standalone_keeps_crlf_line_ends_in_a_changed_document(tmp_path: Path):
+    """A file saved with CRLF comes back with CRLF only, not with LF lines mixed in (a whole-file diff in git)."""
+    source = tmp_path / "job.yaml"
+    source.write_bytes(
+        b"# saved on Windows\r\napiVersion: batch/v1\r\nkind: Job\r\nmetadata:\r\n  name: etl  # the nightly one\r\n"
+        b'  annotations: {seq-fn.dev/enabled: "true"}\r\nspec:\r\n  template:\r\n    spec:\r\n'
+        b"      restartPolicy: Never\r\n      containers:\r\n      - {name: extract, image: busybox}\r\n"
+        b"      - {name: load, image: busybox}\r\n"
+    )
+    ran = command(["-f", str(source)])
+    assert ran.code == 0, ran.stderr
+    lines = ran.stdout.encode().split(b"\n")
+    assert lines[-1] == b"" and all(line.endswith(b"\r") for line in lines[:-1]), ran.stdout
+    assert "# the nightly one" in ran.stdout
+    spec = yamlio.load_all(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["extract"]
+
+
 def test_standalone_reads_stdin_directories_and_resource_lists(tmp_path: Path):
     (tmp_path / "a.yaml").write_text((GOLDEN / "job-chain" / "input.yaml").read_text())
     (tmp_path / "b.yml").write_text(resource_list((GOLDEN / "pod-never-steps" / "input.yaml").read_text()))
