@@ -66,9 +66,9 @@ def stream_of(root: Path) -> list[tuple[str, str]]:
     return out
 
 
-def seq_fn(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed ``seq-fn`` command; stdout is read as bytes would be (CRLF kept)."""
-    done = subprocess.run([need("seq-fn"), *args], capture_output=True, timeout=300, check=False)
+def seq_fn(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The installed ``seq-fn`` command; output is decoded from bytes, so CRLF stays CRLF."""
+    done = subprocess.run([need("seq-fn"), *args], input=stdin.encode(), capture_output=True, timeout=300, check=False)
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
@@ -291,7 +291,7 @@ def test_redis_ha_asked_at_1_29_is_refused_naming_the_service_and_both_ways_out(
     assert len(errors) == 2, done.stderr
     for port, error in zip(("redis", "sentinel"), errors, strict=True):
         assert "StatefulSet shop/redis-ha-server" in error and f"port {port!r}" in error
-        assert "Service redis-ha targets" in error
+        assert "Service redis-ha, redis-ha-announce-0 targets" in error, "the headless and the per-replica one"
         assert "Use the port number as the Service's targetPort" in error, "way out 1"
         assert "raise kubernetesVersion to 1.32 or newer" in error, "way out 2"
 
@@ -367,5 +367,7 @@ def test_all_never_makes_a_known_sidecar_a_main_container_or_a_step_in_any_workl
             check_strict(obj, version)
     assert sequenced == MULTI_CONTAINER - excluded
     assert len(changed) == len(sequenced), "one changed document per sequenced workload, no other"
+    again = seq_fn("--all", "--config", config, "-", stdin=done.stdout)
+    assert again.returncode == 0 and again.stdout == done.stdout, "a second run changes nothing"
     cart = changed["cart.yaml[0]"].removeprefix("---\n")  # the separator between files is seq-fn's own
     assert "\n" not in cart.replace("\r\n", ""), "the CRLF file keeps CRLF line ends"
