@@ -225,6 +225,27 @@ def test_kpt_eval_exec_seq_fn_changes_only_the_asked_workloads_file(tmp_path: Pa
     assert names(deployment["spec"]["template"]["spec"]["containers"]) == ["storefront"]
 
 
+def test_kpt_eval_sequences_the_asked_deployment_inside_a_named_list_and_leaves_its_service(tmp_path: Path):
+    """kpt takes a List once it has a name: the kubectl export, named, with its Deployment asked."""
+    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
+    for root in (identity, package):
+        (root / ".krmignore").unlink()
+        insert_after(root / "checkout-export.yaml", "kind: List\nmetadata:\n", "  name: checkout-export\n")
+        ask(root, "checkout")
+    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
+    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn")])
+    assert done.returncode == 0, done.stderr
+    after, expected = snapshot(package), snapshot(identity)
+    assert {name for name in expected if after[name] != expected[name]} == {"checkout-export.yaml"}
+    _, deployment, service = objects_of((package / "checkout-export.yaml").read_text())
+    spec = pod_spec(deployment)
+    assert spec is not None
+    assert [(c["name"], c.get("restartPolicy")) for c in spec["initContainers"]] == [("envoy", "Always")]
+    assert names(spec["containers"]) == ["checkout"]
+    assert service == objects_of((identity / "checkout-export.yaml").read_text())[2]
+    check_strict(deployment, "1.29")
+
+
 # 3. asked workloads
 
 
