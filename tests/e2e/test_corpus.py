@@ -150,6 +150,11 @@ def config_file(tmp_path: Path, body: str) -> str:
     return str(path)
 
 
+def comment_lines(data: bytes) -> list[str]:
+    """Every line that holds a comment (or a ``#`` in a script), without its indentation, sorted."""
+    return sorted(line.strip() for line in data.decode().splitlines() if "#" in line)
+
+
 def check_strict(obj: Mapping[str, Any], version: str) -> None:
     kube.validate_strict(obj, version)
     assert not kube.semantic_errors(obj), kube.semantic_errors(obj)
@@ -244,6 +249,30 @@ def test_kpt_eval_sequences_the_asked_deployment_inside_a_named_list_and_leaves_
     assert names(spec["containers"]) == ["checkout"]
     assert service == objects_of((identity / "checkout-export.yaml").read_text())[2]
     check_strict(deployment, "1.29")
+
+
+def test_kpt_eval_with_select_all_sequences_every_multi_container_file_and_keeps_each_comment_once(tmp_path: Path):
+    """kpt copies comments back by position; every comment line must still stand once, on its own container."""
+    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
+    body = 'selectAll: true\nkubernetesVersion: "1.32"\nexclude: [{kind: Job, name: orders-db-migrate}]\n'
+    config = config_file(tmp_path, body)
+    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
+    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), "--fn-config", config])
+    assert done.returncode == 0, done.stderr
+    after, expected = snapshot(package), snapshot(identity)
+    changed = {name for name in expected if after[name] != expected[name]}
+    assert changed == {"storefront.yaml", "cart.yaml", "postgres-exporter.yaml", "redis-ha.yaml",
+                       "fluent-bit.yaml", "backup-cronjob.yaml"}, "checkout-export.yaml is kept from kpt"  # fmt: skip
+    for name in changed:
+        assert comment_lines(after[name]) == comment_lines(expected[name]), f"{name}: a comment got lost or doubled"
+    texts = [(package / name).read_text() for name in sorted(changed)]
+    for name, _, spec in workloads(texts):
+        assert not KNOWN_SIDECARS & set(names(spec["containers"])), f"{name}: a known sidecar is a main container"
+    storefront = pod_spec(objects_of((package / "storefront.yaml").read_text())[0])
+    assert storefront is not None
+    app = storefront["containers"][0]
+    assert app["name"] == "storefront" and app["env"][0]["name"] == "CART_URL"
+    assert "8080 # through the mesh" in after["storefront.yaml"].decode(), "the comment stayed on the app's env"
 
 
 # 3. asked workloads
