@@ -88,7 +88,7 @@ def _is_object(doc: Any) -> bool:
 
 def output_text(doc: Document, new: Any, redo: Callable[[Any], Any], *, first: bool) -> str:
     """One document of the output stream: its own text, or ``new`` written as an edit of it; ``---`` before it."""
-    text = doc.text if new is None else _changed_text(doc, new, redo)
+    text = doc.text if new is None else _line_ends_of(doc.text, _changed_text(doc, new, redo))
     if not text.endswith("\n"):
         text += "\n"
     if not first and not yamlio.document_header(text):
@@ -104,6 +104,17 @@ def _changed_text(doc: Document, new: Any, redo: Callable[[Any], Any]) -> str:
         except splicing.Unfit:
             new = redo(yamlio.load_all(doc.text)[0])
     return yamlio.document_header(doc.text) + yamlio.dump(new, seq_indent=yamlio.detect_seq_indent(doc.text))
+
+
+def _line_ends_of(original: str, text: str) -> str:
+    """``text`` with CRLF line ends when ``original`` has them, so that an edited file keeps one kind of line end.
+
+    A document with CRs is rewritten by ruamel.yaml, which writes LF but keeps the CR of each comment it carries.
+    Every CR of a YAML document is a line break (a quoted one is written as an escape), so this is safe.
+    """
+    if "\r\n" not in original:
+        return text
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def stderr_lines(results: Results, *, verbose: bool) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from krm_fn.sdk import yamlio
 from krm_fn.sequencing.config import schema
-from tests.support.run import command, resource_list
+from tests.support.run import command, krm, resource_list
 
 GOLDEN = Path(__file__).parent / "golden"
 STREAM = """\
@@ -54,6 +54,24 @@ def test_standalone_keeps_untouched_documents_byte_for_byte_and_the_changed_ones
     assert parts[0] == original[0] and parts[1] == original[1] and parts[3] == original[3]
     assert "      initContainers:\n        - name: a     # wide list indentation\n" in parts[2]
     assert "kubectl.kubernetes.io/default-container: b" in parts[2]
+
+
+def test_standalone_keeps_crlf_line_ends_in_a_changed_document(tmp_path: Path):
+    """A file saved with CRLF comes back with CRLF only, not with LF lines mixed in (a whole-file diff in git)."""
+    source = tmp_path / "job.yaml"
+    source.write_bytes(
+        b"# saved on Windows\r\napiVersion: batch/v1\r\nkind: Job\r\nmetadata:\r\n  name: etl  # the nightly one\r\n"
+        b'  annotations: {seq-fn.dev/enabled: "true"}\r\nspec:\r\n  template:\r\n    spec:\r\n'
+        b"      restartPolicy: Never\r\n      containers:\r\n      - {name: extract, image: busybox}\r\n"
+        b"      - {name: load, image: busybox}\r\n"
+    )
+    ran = command(["-f", str(source)])
+    assert ran.code == 0, ran.stderr
+    lines = ran.stdout.encode().split(b"\n")
+    assert lines[-1] == b"" and all(line.endswith(b"\r") for line in lines[:-1]), ran.stdout
+    assert "# the nightly one" in ran.stdout
+    spec = yamlio.load_all(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["extract"]
 
 
 def test_standalone_reads_stdin_directories_and_resource_lists(tmp_path: Path):
@@ -119,6 +137,34 @@ def test_krm_mode_on_stdin():
     assert ran.code == 0
     doc = yamlio.load_all(ran.stdout)[0]
     assert doc["kind"] == "ResourceList" and doc["results"][0]["severity"] == "info"
+
+
+KPT_PACKAGE_WITH_KUSTOMIZATION = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: kustomize.config.k8s.io/v1beta1
+  kind: Kustomization
+  resources: [job.yaml]
+- apiVersion: batch/v1
+  kind: Job
+  metadata: {name: etl, annotations: {seq-fn.dev/enabled: "true"}}
+  spec:
+    template:
+      spec:
+        restartPolicy: Never
+        containers: [{name: extract, image: busybox}, {name: load, image: busybox}]
+"""
+
+
+def test_krm_mode_takes_a_kustomization_without_a_name_as_kpt_sends_it():
+    """kpt passes a package's kustomization.yaml as an item (it needs no metadata.name); it comes back as it was."""
+    out = krm(KPT_PACKAGE_WITH_KUSTOMIZATION)
+    assert out.code == 0, out.stderr
+    items = out.resource_list()["items"]
+    assert items[0] == {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                        "resources": ["job.yaml"]}  # fmt: skip
+    assert [c["name"] for c in items[1]["spec"]["template"]["spec"]["initContainers"]] == ["extract"]
 
 
 def test_schema_version_and_help():

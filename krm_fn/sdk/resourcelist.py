@@ -13,6 +13,8 @@ from krm_fn.sdk.results import Results
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 KIND = "ResourceList"
+#: The API group of kustomization.yaml, whose objects have no metadata.name.
+KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 
 
 @dataclass
@@ -67,7 +69,8 @@ def check_object(item: Any, *, where: str) -> None:
 
     That is a mapping with string ``apiVersion`` and ``kind``, and ``metadata.name`` (or ``generateName``, as
     ``kubectl create`` accepts for Jobs and Pods). A ``v1 List`` (what ``kubectl get -o yaml`` writes) has no
-    name of its own: its items must be objects instead.
+    name of its own: its items must be objects instead. A Kustomization needs no name: kpt sends a package's
+    kustomization.yaml as an item all the same (it exempts kustomizations from its own check, kpt#2388).
     """
     if not isinstance(item, Mapping):
         raise InputError(f"{where} is a {type(item).__name__}: expected a Kubernetes object (a mapping)")
@@ -77,6 +80,8 @@ def check_object(item: Any, *, where: str) -> None:
     if is_list(item):
         for index, inner in enumerate(item["items"]):
             check_object(inner, where=f"{where}.items[{index}]")
+        return
+    if str(item["apiVersion"]).startswith(KUSTOMIZE_GROUP + "/"):
         return
     metadata = item.get("metadata")
     if not isinstance(metadata, Mapping):

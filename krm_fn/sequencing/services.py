@@ -115,7 +115,24 @@ def _was_container(obj: Mapping[str, Any], info: Any, path: str, name: Any) -> b
 
 
 def _targets(service: _Service, moved: _MovedPort) -> bool:
-    """Whether the Service selects the workload's Pods and targets the port by name."""
+    """Whether the Service selects the workload's Pods (or one of them) and targets the port by name."""
     if service.namespace != moved.namespace or not service.selector or moved.port not in service.targets:
         return False
-    return all(str(moved.labels.get(k)) == str(v) for k, v in service.selector.items())
+    return all(
+        str(moved.labels.get(k)) == str(v) or _pod_label(moved.workload, str(k), str(v))
+        for k, v in service.selector.items()
+    )
+
+
+def _pod_label(workload: Mapping[str, Any], key: str, value: str) -> bool:
+    """Whether the StatefulSet controller gives one of the workload's Pods this label, which no template holds.
+
+    A per-replica Service (redis-ha's "announce" Services, Kafka's per-broker ones) selects a single Pod by
+    ``statefulset.kubernetes.io/pod-name: <name>-<ordinal>`` or ``apps.kubernetes.io/pod-index``.
+    """
+    if workload.get("kind") != "StatefulSet":
+        return False
+    if key == "statefulset.kubernetes.io/pod-name":
+        name = str(objects.get(workload, "metadata", "name") or "")
+        return value.startswith(f"{name}-") and value[len(name) + 1 :].isdigit()
+    return key == "apps.kubernetes.io/pod-index" and value.isdigit()
