@@ -132,7 +132,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
         for path, plan in view.plans:
             prefix = f"  {path}: " if len(view.plans) > 1 else "  "
             lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: "
-                         f"{strategies.module(plan.strategy).describe(plan)}")  # fmt: skip
+                         f"{strategies.describe(plan)}")  # fmt: skip
             if plan.is_dag:
                 edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
                 lines.append(f"    DAG: {'; '.join(edges)}")

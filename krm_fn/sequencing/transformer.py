@@ -200,12 +200,7 @@ def _already_done(obj: Mapping[str, Any], config: SequenceConfig) -> str | None:
 def _summary(done: list[tuple[str, planning.Plan]], gates: list[str]) -> str:
     parts = []
     for path, plan in done:
-        sidecar_text = f"sidecars {', '.join(plan.sidecars)} as native sidecars"
-        if len(plan.steps) == 1:
-            text = f"{sidecar_text} around {plan.main}"
-        else:
-            text = strategies.module(plan.strategy).describe(plan)
-            text += f"; {sidecar_text}" if plan.sidecars else ""
+        text = strategies.describe(plan)
         if plan.recognised:
             text += f" ({', '.join(plan.recognised)}: well-known long-running, so started first)"
         parts.append(f"{path}: {text}" if len(done) > 1 else text)

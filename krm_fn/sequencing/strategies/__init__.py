@@ -26,6 +26,15 @@ class StrategyModule(Protocol):
         """A few words for the info result: ``a -> b -> c as init containers``."""
 
 
+def describe(plan: Plan) -> str:
+    """What the plan does, in a few words: the strategy's description, and the sidecars around the steps."""
+    sidecar_text = f"sidecars {', '.join(plan.sidecars)} as native sidecars"
+    if len(plan.steps) == 1:
+        return f"{sidecar_text} around {plan.main}"
+    text = module(plan.strategy).describe(plan)
+    return f"{text}; {sidecar_text}" if plan.sidecars else text
+
+
 def module(strategy: Strategy) -> StrategyModule:
     """The module that carries out ``strategy`` (never ``auto``: planning has resolved it)."""
     modules = {
