@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need: Debian packages for the runtime tests (podman, a static busybox to build local
-# images from, debootstrap for the function image's base), then seq-fn and its Python test dependencies. kpt and
-# kubectl must already be on PATH.
+# images from, debootstrap for the function image's base), then seq-fn and its Python test dependencies into the
+# virtualenv .venv (made here when missing: a distro Python may be externally managed, PEP 668). kpt and kubectl
+# must already be on PATH. Run the tests with that venv: PATH=$PWD/.venv/bin:$PATH .venv/bin/python -m pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m pip install -q -e '.[test]'
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
