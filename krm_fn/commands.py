@@ -1,4 +1,4 @@
-"""The ``seq-fn`` commands that take arguments: standalone mode over files, ``plan``, ``status``, ``schema``.
+"""The ``seq-fn`` commands that take arguments: standalone mode, ``plan``, ``status``, ``schema``, ``explain``.
 
 I/O lives here and in :mod:`krm_fn.standalone`; everything this module calls works on parsed objects.
 """
@@ -30,12 +30,14 @@ USAGE = f"""\
 {NAME} plan [--all] [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
+{NAME} explain [TOPIC]                   what an error means and the ways out (the topic its message names)
 """
 
 EPILOG = """\
 exit codes: 0 success (warnings allowed), 1 an error result (KRM mode: items unchanged; standalone: nothing
 on stdout), 2 the input is not YAML or not a ResourceList.
-docs: README.md (configuration reference, strategies, troubleshooting)."""
+help on an error: seq-fn explain TOPIC (every error message names its topic); seq-fn explain lists them.
+configuration reference: seq-fn schema --markdown."""
 
 
 def main(args: Sequence[str]) -> int:
@@ -46,6 +48,8 @@ def main(args: Sequence[str]) -> int:
         return _plan(args[1:])
     if args[0] == "status":
         return _status(args[1:])
+    if args[0] == "explain":
+        return _explain(args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
     if not files and options.config is None:
@@ -230,6 +234,21 @@ def _status(args: Sequence[str]) -> int:
     else:
         sys.stdout.write(status.as_text(docs[0], found))
     return 1 if status.failed(found) else 0
+
+
+def _explain(args: Sequence[str]) -> int:
+    """``seq-fn explain [TOPIC]``: a section of the installed troubleshooting page, or the list of topics."""
+    from krm_fn import explain
+
+    found = explain.sections()
+    if not args:
+        sys.stdout.write(explain.listing(found))
+        return 0
+    if len(args) > 1 or args[0] not in found:
+        sys.stderr.write(f"{NAME} explain: unknown topic {' '.join(args)!r}; known: {', '.join(found)}\n")
+        return 2
+    sys.stdout.write(found[args[0]])
+    return 0
 
 
 def _schema(args: Sequence[str]) -> int:
