@@ -204,10 +204,22 @@ def _plan(args: Sequence[str]) -> int:
         docs, config = _read_inputs(options.files or ["-"], options.config, select_all=options.all)
     except _Refused as refused:
         return refused.exit_code
-    views = planview.build([d.obj for d in docs if d.obj is not None], config)
+    read = [(d.obj, where) for d, where in zip(docs, _file_refs(docs), strict=True) if d.obj is not None]
+    views = planview.build([obj for obj, _ in read], config, [where for _, where in read])
     render = {"text": planview.as_text, "json": planview.as_json, "mermaid": planview.as_mermaid}[options.output]
     sys.stdout.write(render(views))
     return 1 if any(f["severity"] == "error" for v in views for f in v.findings) else 0
+
+
+def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | None]:
+    """Where each document was read: its file and its index in that file, as kpt's annotations would say."""
+    seen: dict[str, int] = {}
+    out: list[dict[str, Any] | None] = []
+    for doc in docs:
+        index = seen.get(doc.source, 0)
+        seen[doc.source] = index + 1
+        out.append(None if doc.source == standalone.STDIN else {"path": doc.source, "index": index})
+    return out
 
 
 def _status(args: Sequence[str]) -> int:

@@ -38,10 +38,16 @@ class WorkloadView:
         return f"{self.ref.get('kind')} {name}"
 
 
-def build(items: Sequence[Any], config: SequenceConfig) -> list[WorkloadView]:
-    """A view of every pod-bearing workload in ``items`` (others are not shown)."""
+def build(
+    items: Sequence[Any], config: SequenceConfig, files: Sequence[Mapping[str, Any] | None] | None = None
+) -> list[WorkloadView]:
+    """A view of every pod-bearing workload in ``items`` (others are not shown).
+
+    ``files`` gives, per item, the file it was read from (``{"path", "index"}``), for objects that carry no
+    path annotation (plain YAML read from files, rather than a ResourceList from kpt or kustomize).
+    """
     views = []
-    for obj in items:
+    for position, obj in enumerate(items):
         info = workloads.kind_info(obj, config) if isinstance(obj, Mapping) else None
         if info is None:
             continue
@@ -49,7 +55,7 @@ def build(items: Sequence[Any], config: SequenceConfig) -> list[WorkloadView]:
         results = transformer.results_of(obj, outcome)
         view = WorkloadView(
             ref=objects.resource_ref(obj),
-            file=objects.file_ref(obj),
+            file=objects.file_ref(obj) or (files[position] if files else None),
             plans=outcome.plans,
             findings=[
                 {k: v for k, v in r.to_dict().items() if k in ("severity", "message", "field")}
