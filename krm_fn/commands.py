@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -26,6 +27,8 @@ USAGE = f"""\
 {NAME} [--all] [--config CONFIG.yaml] FILE|DIR|- ...
                                          standalone: plain YAML in, plain multi-document YAML out
 {NAME} -f FILE [-f FILE ...]
+{NAME} --argocd-parameters [--config CONFIG.yaml] DIR
+                                         standalone, with an Argo CD application's plugin parameters
 {NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
 {NAME} plan [--all] [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
@@ -60,6 +63,7 @@ def main(args: Sequence[str]) -> int:
         verbose=options.verbose,
         drop_local=options.drop_local_config,
         select_all=options.all,
+        argocd=options.argocd_parameters,
     )
 
 
@@ -88,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--drop-local-config", action="store_true",
                         help="leave out objects marked config.kubernetes.io/local-config (the Kptfile, seq-fn's "
                         "config): what a GitOps render stage must not apply")  # fmt: skip
+    parser.add_argument("--argocd-parameters", action="store_true",
+                        help="lay an Argo CD application's plugin parameters (ARGOCD_APP_PARAMETERS, or PARAM_*) "
+                        "over the config: strategy, selectAll, kubernetesVersion, sidecars")  # fmt: skip
     parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
     return parser
 
@@ -134,8 +141,9 @@ def run_standalone(
     verbose: bool,
     drop_local: bool = False,
     select_all: bool = False,
+    argocd: bool = False,
 ) -> int:
-    """Standalone mode; see :mod:`krm_fn.standalone`.
+    """Standalone mode; see :mod:`krm_fn.standalone`; ``argocd`` reads Argo CD's parameters (:mod:`krm_fn.argocd`).
 
     Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
     the output is held back until every document is done, because on any error nothing goes to stdout.
@@ -145,7 +153,7 @@ def run_standalone(
     out: list[str] = []
     try:
         with _refusing(config_path):
-            config = _load_config_file(config_path, select_all)
+            config = _load_config_file(config_path, select_all, argocd=argocd)
 
             def redo(obj: Any) -> Any:
                 return transformer.sequence_object(obj, config).changed
@@ -170,15 +178,31 @@ def run_standalone(
     return 0
 
 
-def _load_config_file(path: str | None, select_all: bool = False) -> seq_config.SequenceConfig:
-    """The config file's settings (defaults without one); ``--all`` sets ``selectAll``."""
-    config = _config_file(path)
+def _load_config_file(path: str | None, select_all: bool = False, *, argocd: bool = False) -> seq_config.SequenceConfig:
+    """The config file's settings (defaults without one), with Argo CD's parameters over them (``argocd``).
+
+    ``--all`` sets ``selectAll``.
+    """
+    config = _config_file(path, _argocd_parameters() if argocd else None)
     return dataclasses.replace(config, select_all=True) if select_all else config
 
 
-def _config_file(path: str | None) -> seq_config.SequenceConfig:
+def _argocd_parameters() -> dict[str, Any] | None:
+    """Argo CD's parameters as a ConfigMap functionConfig; a bad one is refused naming the parameter."""
+    from krm_fn import argocd
+
+    with _refusing("Argo CD parameters"):
+        overrides = argocd.as_configmap(argocd.parameters(os.environ))
+        try:
+            seq_config.load_config(overrides)
+        except ConfigError as err:
+            raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
+    return overrides
+
+
+def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> seq_config.SequenceConfig:
     if path is None:
-        return seq_config.SequenceConfig()
+        return seq_config.load_config(None, overrides)
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
@@ -187,7 +211,7 @@ def _config_file(path: str | None) -> seq_config.SequenceConfig:
     docs = [d for d in yamlio.load_all(text) if d is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0])
+    return seq_config.load_config(docs[0], overrides)
 
 
 def _plan(args: Sequence[str]) -> int:
