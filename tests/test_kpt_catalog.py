@@ -50,7 +50,7 @@ def _kpt_command(config: dict[str, object], package: Path) -> list[str]:
         return [need("kpt"), "fn", "render", str(package), *(["--allow-exec"] if config.get("allowExec") else [])]
     # Stand-in for what cannot exist here: the published image cannot be pulled, so the case runs the installed
     # command instead (the runtime suite runs the image built from the Dockerfile).
-    args = [f"{k}={v}" for k, v in dict(config.get("args") or {}).items()]  # type: ignore[call-overload]
+    args = [f"{k}={v}" for k, v in dict(config.get("args") or {}).items()]
     return [need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), *(["--", *args] if args else [])]
 
 
