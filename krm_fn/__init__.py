@@ -4,6 +4,7 @@ A KRM function (``seq-fn`` on stdin/stdout), a standalone CLI, and this library:
 
     import krm_fn
     job = krm_fn.sequence(job, {"strategy": "init-containers"})
+    job, results = krm_fn.sequence_with_results(job)     # the same, with its warnings and info results
     items, results = krm_fn.sequence_resources(items, config)
 
 :mod:`krm_fn.sdk` is a small, reusable KRM function SDK; :mod:`krm_fn.sequencing` is seq-fn's own logic.
@@ -17,13 +18,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from krm_fn.api import SequencingError, sequence, sequence_resources
+    from krm_fn.api import SequencingError, sequence, sequence_resources, sequence_with_results
     from krm_fn.sdk.errors import ConfigError
     from krm_fn.sequencing.config import SequenceConfig
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "SequenceConfig", "SequencingError", "__version__", "sequence", "sequence_resources"]
+__all__ = [
+    "ConfigError",
+    "SequenceConfig",
+    "SequencingError",
+    "__version__",
+    "sequence",
+    "sequence_resources",
+    "sequence_with_results",
+]
 
 _WHERE = {
     "ConfigError": "krm_fn.sdk.errors",
@@ -31,6 +40,7 @@ _WHERE = {
     "SequencingError": "krm_fn.api",
     "sequence": "krm_fn.api",
     "sequence_resources": "krm_fn.api",
+    "sequence_with_results": "krm_fn.api",
 }
 
 
@@ -38,3 +48,8 @@ def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'krm_fn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public API too, though it is imported only on first use (so ``dir(krm_fn)`` and completion show it)."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -1,6 +1,6 @@
 """The library API: sequence parsed objects from Python, as kueueleuleu's ``ConvertPod`` does from Go.
 
-Both functions take plain mappings (``dict``, or ruamel's ``CommentedMap`` to keep comments), never modify
+The functions take plain mappings (``dict``, or ruamel's ``CommentedMap`` to keep comments), never modify
 them, and return new objects where something changed.
 """
 
@@ -42,14 +42,31 @@ def sequence(workload: Mapping[str, Any], config: ConfigLike = None) -> Any:
     >>> [c["name"] for c in sequence(job)["spec"]["template"]["spec"]["initContainers"]]
     ['extract']
     """
+    return sequence_with_results(workload, config)[0]
+
+
+def sequence_with_results(workload: Mapping[str, Any], config: ConfigLike = None) -> tuple[Any, Results]:
+    """:func:`sequence`, and what it has to say: the workload and its warnings and info results.
+
+    :func:`sequence` returns only the workload, for backward compatibility; its warnings (a step without a
+    readinessProbe gating nothing, dropped fields, moved named ports) are here. Errors still raise
+    :class:`SequencingError`, whose ``results`` hold them.
+
+    >>> deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+    ...               "spec": {"template": {"spec": {"containers": [
+    ...                   {"name": "agent", "image": "agent"}, {"name": "app", "image": "app"}]}}}}
+    >>> out, results = sequence_with_results(deployment)
+    >>> [r.severity for r in results]
+    ['warning', 'info']
+    """
     chosen = config_from_mapping(config)
     if not chosen.selectors:
         chosen = dataclasses.replace(chosen, select_all=True)
     outcome = transformer.sequence_object(workload, chosen)
-    results = transformer.results_of(workload, outcome)
-    if any(r.severity == "error" for r in results):
+    results = Results(transformer.results_of(workload, outcome))
+    if results.has_errors:
         raise SequencingError(results)
-    return workload if outcome.changed is None else outcome.changed
+    return (workload if outcome.changed is None else outcome.changed), results
 
 
 def sequence_resources(resources: Iterable[Mapping[str, Any]], config: ConfigLike = None) -> tuple[list[Any], Results]:

@@ -1,4 +1,4 @@
-"""The ``seq-fn`` commands that take arguments: standalone mode over files, ``plan``, ``status``, ``schema``.
+"""The ``seq-fn`` commands that take arguments: standalone mode, ``plan``, ``status``, ``schema``, ``explain``.
 
 I/O lives here and in :mod:`krm_fn.standalone`; everything this module calls works on parsed objects.
 """
@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -26,16 +27,20 @@ USAGE = f"""\
 {NAME} [--all] [--config CONFIG.yaml] FILE|DIR|- ...
                                          standalone: plain YAML in, plain multi-document YAML out
 {NAME} -f FILE [-f FILE ...]
+{NAME} --argocd-parameters [--config CONFIG.yaml] DIR
+                                         standalone, with an Argo CD application's plugin parameters
 {NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
 {NAME} plan [--all] [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
+{NAME} explain [TOPIC]                   what an error means and the ways out (the topic its message names)
 """
 
 EPILOG = """\
 exit codes: 0 success (warnings allowed), 1 an error result (KRM mode: items unchanged; standalone: nothing
 on stdout), 2 the input is not YAML or not a ResourceList.
-docs: README.md (configuration reference, strategies, troubleshooting)."""
+help on an error: seq-fn explain TOPIC (every error message names its topic); seq-fn explain lists them.
+configuration reference: seq-fn schema --markdown."""
 
 
 def main(args: Sequence[str]) -> int:
@@ -46,6 +51,8 @@ def main(args: Sequence[str]) -> int:
         return _plan(args[1:])
     if args[0] == "status":
         return _status(args[1:])
+    if args[0] == "explain":
+        return _explain(args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
     if not files and options.config is None:
@@ -56,6 +63,7 @@ def main(args: Sequence[str]) -> int:
         verbose=options.verbose,
         drop_local=options.drop_local_config,
         select_all=options.all,
+        argocd=options.argocd_parameters,
     )
 
 
@@ -84,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--drop-local-config", action="store_true",
                         help="leave out objects marked config.kubernetes.io/local-config (the Kptfile, seq-fn's "
                         "config): what a GitOps render stage must not apply")  # fmt: skip
+    parser.add_argument("--argocd-parameters", action="store_true",
+                        help="lay an Argo CD application's plugin parameters (ARGOCD_APP_PARAMETERS, or PARAM_*) "
+                        "over the config: strategy, selectAll, kubernetesVersion, sidecars")  # fmt: skip
     parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
     return parser
 
@@ -130,8 +141,9 @@ def run_standalone(
     verbose: bool,
     drop_local: bool = False,
     select_all: bool = False,
+    argocd: bool = False,
 ) -> int:
-    """Standalone mode; see :mod:`krm_fn.standalone`.
+    """Standalone mode; see :mod:`krm_fn.standalone`; ``argocd`` reads Argo CD's parameters (:mod:`krm_fn.argocd`).
 
     Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
     the output is held back until every document is done, because on any error nothing goes to stdout.
@@ -141,7 +153,7 @@ def run_standalone(
     out: list[str] = []
     try:
         with _refusing(config_path):
-            config = _load_config_file(config_path, select_all)
+            config = _load_config_file(config_path, select_all, argocd=argocd)
             across = transformer.Across(config)
 
             def redo(obj: Any) -> Any:
@@ -169,15 +181,31 @@ def run_standalone(
     return 0
 
 
-def _load_config_file(path: str | None, select_all: bool = False) -> seq_config.SequenceConfig:
-    """The config file's settings (defaults without one); ``--all`` sets ``selectAll``."""
-    config = _config_file(path)
+def _load_config_file(path: str | None, select_all: bool = False, *, argocd: bool = False) -> seq_config.SequenceConfig:
+    """The config file's settings (defaults without one), with Argo CD's parameters over them (``argocd``).
+
+    ``--all`` sets ``selectAll``.
+    """
+    config = _config_file(path, _argocd_parameters() if argocd else None)
     return dataclasses.replace(config, select_all=True) if select_all else config
 
 
-def _config_file(path: str | None) -> seq_config.SequenceConfig:
+def _argocd_parameters() -> dict[str, Any] | None:
+    """Argo CD's parameters as a ConfigMap functionConfig; a bad one is refused naming the parameter."""
+    from krm_fn import argocd
+
+    with _refusing("Argo CD parameters"):
+        overrides = argocd.as_configmap(argocd.parameters(os.environ))
+        try:
+            seq_config.load_config(overrides)
+        except ConfigError as err:
+            raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
+    return overrides
+
+
+def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> seq_config.SequenceConfig:
     if path is None:
-        return seq_config.SequenceConfig()
+        return seq_config.load_config(None, overrides)
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
@@ -186,7 +214,7 @@ def _config_file(path: str | None) -> seq_config.SequenceConfig:
     docs = [d for d in yamlio.load_all(text) if d is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0])
+    return seq_config.load_config(docs[0], overrides)
 
 
 def _plan(args: Sequence[str]) -> int:
@@ -203,10 +231,22 @@ def _plan(args: Sequence[str]) -> int:
         docs, config = _read_inputs(options.files or ["-"], options.config, select_all=options.all)
     except _Refused as refused:
         return refused.exit_code
-    views = planview.build([d.obj for d in docs if d.obj is not None], config)
+    read = [(d.obj, where) for d, where in zip(docs, _file_refs(docs), strict=True) if d.obj is not None]
+    views = planview.build([obj for obj, _ in read], config, [where for _, where in read])
     render = {"text": planview.as_text, "json": planview.as_json, "mermaid": planview.as_mermaid}[options.output]
     sys.stdout.write(render(views))
     return 1 if any(f["severity"] == "error" for v in views for f in v.findings) else 0
+
+
+def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | None]:
+    """Where each document was read: its file and its index in that file, as kpt's annotations would say."""
+    seen: dict[str, int] = {}
+    out: list[dict[str, Any] | None] = []
+    for doc in docs:
+        index = seen.get(doc.source, 0)
+        seen[doc.source] = index + 1
+        out.append(None if doc.source == standalone.STDIN else {"path": doc.source, "index": index})
+    return out
 
 
 def _status(args: Sequence[str]) -> int:
@@ -233,6 +273,21 @@ def _status(args: Sequence[str]) -> int:
     else:
         sys.stdout.write(status.as_text(docs[0], found))
     return 1 if status.failed(found) else 0
+
+
+def _explain(args: Sequence[str]) -> int:
+    """``seq-fn explain [TOPIC]``: a section of the installed troubleshooting page, or the list of topics."""
+    from krm_fn import explain
+
+    found = explain.sections()
+    if not args:
+        sys.stdout.write(explain.listing(found))
+        return 0
+    if len(args) > 1 or args[0] not in found:
+        sys.stderr.write(f"{NAME} explain: unknown topic {' '.join(args)!r}; known: {', '.join(found)}\n")
+        return 2
+    sys.stdout.write(found[args[0]])
+    return 0
 
 
 def _schema(args: Sequence[str]) -> int:

@@ -39,15 +39,21 @@ class WorkloadView:
         return f"{self.ref.get('kind')} {name}"
 
 
-def build(items: Sequence[Any], config: SequenceConfig) -> list[WorkloadView]:
-    """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown)."""
+def build(
+    items: Sequence[Any], config: SequenceConfig, files: Sequence[Mapping[str, Any] | None] | None = None
+) -> list[WorkloadView]:
+    """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown).
+
+    ``files`` gives, per item, the file it was read from (``{"path", "index"}``), for objects that carry no
+    path annotation (plain YAML read from files, rather than a ResourceList from kpt or kustomize).
+    """
     views: list[WorkloadView] = []
     across = transformer.Across(config)
-    for obj in items:
+    for position, obj in enumerate(items):
         if isinstance(obj, Mapping):
             outcome = transformer.sequence_object(obj, config)
             across.add(obj, outcome)
-            views += _views(obj, outcome, config)
+            views += _views(obj, outcome, config, files[position] if files else None)
     for result in across.results():
         for view in views:
             if result.severity != "info" and result.resource_ref == view.ref:
@@ -59,14 +65,16 @@ def _finding(result: Result) -> dict[str, Any]:
     return {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
 
 
-def _views(obj: Mapping[str, Any], outcome: transformer.ObjectOutcome, config: SequenceConfig) -> list[WorkloadView]:
-    views = [view for inner, done in outcome.inner for view in _views(inner, done, config)]
+def _views(
+    obj: Mapping[str, Any], outcome: transformer.ObjectOutcome, config: SequenceConfig, file: Mapping[str, Any] | None
+) -> list[WorkloadView]:
+    views = [view for inner, done in outcome.inner for view in _views(inner, done, config, file)]
     info = workloads.kind_info(obj, config)
     if info is not None:
         results = transformer.results_of(obj, outcome)
         view = WorkloadView(
             ref=objects.resource_ref(obj),
-            file=objects.file_ref(obj),
+            file=objects.file_ref(obj) or file,
             plans=outcome.plans,
             findings=[_finding(r) for r in results if r.severity != "info"],
         )

@@ -18,6 +18,9 @@ from krm_fn.sdk.results import Results
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
+#: The ``source`` of a document read from standard input.
+STDIN = "<stdin>"
+
 
 @dataclass
 class Document:
@@ -42,7 +45,7 @@ def iter_documents(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> I
 
 def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
     if source == "-":
-        yield "<stdin>", read_stdin()
+        yield STDIN, read_stdin()
         return
     path = Path(source)
     if path.is_dir():

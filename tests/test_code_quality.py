@@ -16,12 +16,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing():
-    done = _run("ruff", "check", "krm_fn", "tests", "benchmarks")
+    done = _run("ruff", "check", "krm_fn", "tests", "benchmarks", "scripts")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ruff_format_is_applied():
-    done = _run("ruff", "format", "--check", "krm_fn", "tests", "benchmarks")
+    done = _run("ruff", "format", "--check", "krm_fn", "tests", "benchmarks", "scripts")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

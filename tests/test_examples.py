@@ -5,6 +5,7 @@ The container-form example needs the function image and runs in ``tests/runtime/
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -67,3 +68,14 @@ def test_the_repository_is_a_kpt_package_of_the_examples():
     paths = {objects.file_ref(d)["path"] for d in items}
     assert paths and all(p == "Kptfile" or p.startswith("kustomization-examples/") for p in paths), paths
     assert not any("/.expected/" in p for p in paths)
+
+
+def _settings(conf: Path) -> list[str]:
+    return [line for line in conf.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_container_example_ships_the_podman_settings_the_runtime_tests_use():
+    podman = ROOT / "kustomization-examples" / "job-pipeline" / "podman"
+    assert _settings(podman / "containers.conf") == _settings(ROOT / "tests" / "runtime" / "containers.conf")
+    assert os.access(podman / "docker", os.X_OK), "the docker stand-in must be executable"
+    assert 'exec podman "$@"' in (podman / "docker").read_text()

@@ -73,3 +73,34 @@ def test_sequence_resources_keeps_order_and_returns_results():
 def test_a_non_workload_comes_back_as_it_is():
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}
     assert krm_fn.sequence(service) is service
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {"template": {"spec": {"containers": [{"name": "agent", "image": "a"}, {"name": "app", "image": "b"}]}}},
+}
+
+
+def test_sequence_with_results_returns_the_warnings_sequence_drops():
+    out, results = krm_fn.sequence_with_results(DEPLOYMENT)
+    assert out == krm_fn.sequence(DEPLOYMENT)
+    warnings = [r.message for r in results if r.severity == "warning"]
+    assert any("readinessProbe" in w and "agent" in w for w in warnings), warnings
+    assert [r.severity for r in results if r.severity == "info"] == ["info"]
+    assert all(r.resource_ref and r.resource_ref["name"] == "web" for r in results)
+
+
+def test_sequence_with_results_raises_on_errors_like_sequence():
+    with pytest.raises(krm_fn.SequencingError) as raised:
+        krm_fn.sequence_with_results(JOB, {"strategy": "native-sidecars"})
+    assert any(r.severity == "error" for r in raised.value.results)
+
+
+def test_dir_shows_the_api():
+    shown = dir(krm_fn)
+    assert set(krm_fn.__all__) <= set(shown)
+    assert "importlib" not in shown and "TYPE_CHECKING" not in shown
+    for name in krm_fn.__all__:
+        assert getattr(krm_fn, name) is not None

@@ -63,3 +63,15 @@ def test_plan_shows_errors_and_exits_1():
     ran = command(["plan", "-"], stdin=cycle)
     assert ran.code == 1
     assert "error: metadata.annotations[seq-fn.dev/after.a]: the after annotations form a cycle" in ran.stdout
+
+
+def test_plan_json_names_the_file_and_index_each_workload_was_read_from(tmp_path: Path):
+    (tmp_path / "a.yaml").write_text(JOB.replace("name: etl", "name: first"))
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + JOB)
+    ran = command(["plan", "-o", "json", str(tmp_path)])
+    assert ran.code == 0, ran.stderr
+    files = {view["resourceRef"]["name"]: view["file"] for view in json.loads(ran.stdout)}
+    assert files == {
+        "first": {"path": str(tmp_path / "a.yaml"), "index": 0},
+        "etl": {"path": str(tmp_path / "b.yaml"), "index": 1},
+    }

@@ -112,9 +112,16 @@ def config_kind() -> fnconfig.ConfigKind:
     return fnconfig.ConfigKind(api_version=c.API_VERSION, kind=c.CONFIG_KIND, schema=schema())
 
 
-def load_config(fn_config: Mapping[str, Any] | None) -> SequenceConfig:
-    """Load any accepted form of functionConfig; raises :class:`~krm_fn.sdk.errors.ConfigError` naming the field."""
-    return SequenceConfig.from_fields(fnconfig.load(fn_config, config_kind()))
+def load_config(fn_config: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None) -> SequenceConfig:
+    """Load any accepted form of functionConfig; raises :class:`~krm_fn.sdk.errors.ConfigError` naming the field.
+
+    ``overrides``, another functionConfig (Argo CD's per-application parameters as a ConfigMap), replaces the
+    top-level fields it sets.
+    """
+    fields = fnconfig.load(fn_config, config_kind())
+    if overrides:
+        fields.update(fnconfig.load(overrides, config_kind()))
+    return SequenceConfig.from_fields(fields)
 
 
 def config_from_mapping(data: Mapping[str, Any] | SequenceConfig | None) -> SequenceConfig:

@@ -25,8 +25,9 @@ SEQUENCED = f"{GROUP}/sequenced"
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
-#: Where every error message points for its explanation and ways out (a section per topic).
-TROUBLESHOOTING = "docs/troubleshooting.md"
+#: What every error message points to for its explanation and ways out: the command that prints the topic's
+#: section of the troubleshooting page shipped in the package (krm_fn/troubleshooting.md).
+EXPLAIN = "seq-fn explain"
 
 #: Fields Kubernetes forbids on an init container that is not a native sidecar.
 FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe", "resizePolicy")

@@ -243,12 +243,15 @@ def _check_names(
 def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report: Report) -> Strategy | None:
     """The strategy for this workload: its annotation, else the config's; ``auto`` goes by intent."""
     chosen = asked.strategy or config.strategy
-    where = asked.path(c.STRATEGY) or "strategy"
+    # A strategy from the config has no field in the workload: the message says where it came from instead of a
+    # field path (``strategy`` would read as the Deployment's own spec.strategy, and one_line would repeat it).
+    where = asked.path(c.STRATEGY)
+    said = f"strategy {chosen.value}" if asked.strategy else f"the functionConfig's strategy {chosen.value}"
     if chosen is Strategy.AUTO:
         return Strategy.INIT_CONTAINERS if intent is Intent.STEPS else Strategy.NATIVE_SIDECARS
     if intent is Intent.STEPS and chosen is Strategy.NATIVE_SIDECARS:
         report.error(
-            "strategy native-sidecars gives a start order, but these containers are steps that run to "
+            f"{said} gives a start order, but these containers are steps that run to "
             "completion (a sidecar that exits is restarted): use init-containers or entrypoint",
             where,
             topic="strategy-mismatch",
@@ -256,7 +259,7 @@ def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report:
         return None
     if intent is Intent.START_ORDER and chosen is Strategy.ENTRYPOINT:
         report.error(
-            "strategy entrypoint runs each step once, but this Pod restarts its containers "
+            f"{said} runs each step once, but this Pod restarts its containers "
             "(restartPolicy Always), so a finished step would run again and the order holds only for the "
             "first pass: use native-sidecars",
             where,
@@ -266,7 +269,7 @@ def _strategy(intent: Intent, asked: Directives, config: SequenceConfig, report:
     if intent is Intent.START_ORDER and chosen is Strategy.INIT_CONTAINERS:
         if asked.strategy is None:
             report.error(
-                "strategy init-containers would make long-running containers (restartPolicy Always) "
+                f"{said} would make long-running containers (restartPolicy Always) "
                 "run-to-completion init containers, and the Pod would never start: use native-sidecars, "
                 f"or annotate the workload with {c.STRATEGY}: init-containers if those containers exit",
                 where,

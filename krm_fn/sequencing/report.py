@@ -28,8 +28,8 @@ class Report:
     def error(self, message: str, path: str | None = None, *, topic: str) -> None:
         """Something that cannot be done: the workload stays as it was and the run exits 1.
 
-        ``topic`` names the section of ``docs/troubleshooting.md`` that explains the error and its ways out;
-        the message points there.
+        ``topic`` names the section of the troubleshooting page (``seq-fn explain TOPIC``) that explains the
+        error and its ways out; the message points there.
         """
         self.findings.append(Finding("error", message, path, topic))
 

@@ -238,5 +238,5 @@ def _config_result(err: ConfigError, fn_config: Mapping[str, Any] | None) -> Res
 
 
 def _pointing(message: str, topic: str | None) -> str:
-    """Append where the docs explain this error: ``... (see docs/troubleshooting.md#cycle)``."""
-    return f"{message} (see {c.TROUBLESHOOTING}#{topic})" if topic else message
+    """Append how to read what the error means and its ways out: ``... (see: seq-fn explain order-and-dag)``."""
+    return f"{message} (see: {c.EXPLAIN} {topic})" if topic else message

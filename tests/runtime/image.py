@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -64,8 +65,10 @@ def build() -> int:
             shutil.copy(ROOT / name, context / name)
         shutil.copytree(ROOT / "krm_fn", context / "krm_fn", ignore=shutil.ignore_patterns("__pycache__"))
         wheels = context / "wheels"
-        subprocess.run(["python3", "-m", "pip", "wheel", "-q", str(ROOT), "-w", str(wheels)], check=True, timeout=600)
-        subprocess.run(["python3", "-m", "pip", "download", "-q", "setuptools>=68", "wheel", "-d", str(wheels)],
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", str(ROOT), "-w", str(wheels)], check=True, timeout=600
+        )
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "setuptools>=68", "wheel", "-d", str(wheels)],
                        check=True, timeout=600)  # fmt: skip
         TIMINGS["wheels"] = time.monotonic() - started
         started = time.monotonic()

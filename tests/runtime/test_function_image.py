@@ -114,3 +114,11 @@ def test_the_image_needs_no_network_and_no_writable_filesystem(built: int):
     assert done.returncode == 0, done.stderr
     out = yamlio.load_all(done.stdout)[0]
     assert out["items"][0]["metadata"]["annotations"]["seq-fn.dev/sequenced"] == "init-containers"
+
+
+def test_help_and_errors_point_to_an_explanation_the_image_can_print(built: int):
+    """Where seq-fn runs as a container function there is no checkout: the troubleshooting page ships inside."""
+    done = run(["podman", "run", "--rm", "--network", "none", "--read-only", "--user", "nobody", image.IMAGE,
+                "explain", "order-and-dag"])  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("## order-and-dag: ")
