@@ -85,9 +85,10 @@ def dags(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(dags())
-def test_any_dag_is_wired_exactly_and_argv_survives(case):
-    _names, edges, order, argvs, split = case
+@given(dags(), st.booleans())
+def test_any_dag_is_wired_exactly_and_argv_survives(case, with_order):
+    """With ``order`` as well, order is the order: a chain in that order, which the after edges only repeat."""
+    names, edges, order, argvs, split = case
     containers = [
         {
             "name": n,
@@ -100,11 +101,17 @@ def test_any_dag_is_wired_exactly_and_argv_survives(case):
     annotations = {f"seq-fn.dev/after.{n}": ",".join(sorted(deps)) for n, deps in edges.items() if deps}
     if not annotations:
         annotations = {"seq-fn.dev/order": ",".join(order)}
+    elif with_order:
+        annotations["seq-fn.dev/order"] = ",".join(names)  # the after edges point backwards in names
     obj = job(containers, annotations)
     before = copy.deepcopy(obj)
     out = krm_fn.sequence(obj, {"strategy": "entrypoint"})
     assert obj == before
-    requested = edges if any(edges.values()) else {n: ({order[i - 1]} if i else set()) for i, n in enumerate(order)}
+    chain_of = annotations["seq-fn.dev/order"].split(",") if "seq-fn.dev/order" in annotations else None
+    if chain_of is None:
+        requested = edges
+    else:
+        requested = {n: ({chain_of[i - 1]} if i else set()) | edges[n] for i, n in enumerate(chain_of)}
     assert_wiring(out, requested, argvs)
     kube.check_workload(out)
     assert krm_fn.sequence(out, {"strategy": "entrypoint"}) is out, "a second run changes nothing"
