@@ -7,6 +7,12 @@ ports, DAG branches run in parallel, and timeouts and ``onError`` map to the bin
 image, and seq-fn must know every step's command (a KRM function runs offline and cannot ask a registry for an
 image's ENTRYPOINT; ``entrypoint.commands`` supplies it).
 
+What the real binary (Tekton v1.12.0) does that shapes the wiring: under ``-on_error continue`` a failed step's
+container exits 0, so each step's ``terminationMessagePath`` is the binary's termination file, whose JSON carries
+the step's own exit code to the Pod's status; a timeout or a command that cannot start fails the rest even under
+continue; a wrapper killed by SIGKILL posts nothing and the later steps wait forever (hence the warning about
+``activeDeadlineSeconds``). The copy container's resources leave the Pod's QoS class and requests as they were.
+
 Preconditions, met by planning: every name in the plan is a step container; ``waits_for`` is acyclic; the
 workload runs to completion.
 """
@@ -104,7 +110,7 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
         report.warn(
             "this workload has no activeDeadlineSeconds: a step killed by SIGKILL (an OOM kill, a failing liveness "
             "probe while it waits) posts nothing, and the steps after it wait forever, so the Pod never ends; "
-            "set activeDeadlineSeconds on the Job (or the pod spec) to bound it",
+            "set activeDeadlineSeconds (on a Job's spec, or on the pod spec) to bound it",
             plan.deadline_path,
         )
     _add_volumes(template, len(plan.steps))
