@@ -264,14 +264,20 @@ def _status(args: Sequence[str]) -> int:
     except _Refused as refused:
         return refused.exit_code
     docs = [d.obj for d in read if d.obj is not None]
-    if len(docs) != 1 or docs[0].get("kind") != "Pod":
-        sys.stderr.write(f"{NAME}: status needs one Pod (kubectl get pod NAME -o json), got {len(docs)} objects\n")
+    pod = status.pod_of(docs[0]) if len(docs) == 1 else None
+    if pod is None:
+        what = f"{len(docs)} objects" if len(docs) != 1 else f"a {docs[0].get('kind')}"
+        if len(docs) == 1 and docs[0].get("kind") == "List":
+            what = f"a List of {len(docs[0].get('items') or ())} objects"
+        sys.stderr.write(
+            f"{NAME}: status needs one Pod (kubectl get pod NAME -o json, or a List holding one), got {what}\n"
+        )
         return 2
-    found = status.steps(docs[0])
+    found = status.steps(pod)
     if options.output == "json":
         sys.stdout.write(json.dumps([asdict(s) for s in found], indent=2) + "\n")
     else:
-        sys.stdout.write(status.as_text(docs[0], found))
+        sys.stdout.write(status.as_text(pod, found))
     return 1 if status.failed(found) else 0
 
 

@@ -125,6 +125,7 @@ def _resources_json(found: PodResources | None) -> dict[str, Any] | None:
     if found is None:
         return None
     return {
+        "qosClass": found.qos,
         "requests": {k: resources.render(k, v) for k, v in found.requests.items()},
         "limits": {k: resources.render(k, v) if v is not None else None for k, v in found.limits.items()},
     }
@@ -141,9 +142,11 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             prefix = f"  {path}: " if len(view.plans) > 1 else "  "
             lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: "
                          f"{strategies.describe(plan)}")  # fmt: skip
+            edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
             if plan.is_dag:
-                edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
                 lines.append(f"    DAG: {'; '.join(edges)}")
+            elif any(len(w) > 1 for w in plan.waits_for.values()):  # order and after together: order is the order
+                lines.append(f"    waits: {'; '.join(edges)}")
             if plan.sidecars:
                 lines.append(f"    sidecars: {', '.join(plan.sidecars)}")
             lines.append(f"    main container: {plan.main}")
@@ -166,7 +169,8 @@ def _resource_lines(before: PodResources | None, after: PodResources | None) -> 
             a = resources.render(name, old.get(name)) if old.get(name) is not None else "none"
             b = resources.render(name, new.get(name)) if new.get(name) is not None else "none"
             rows.append(f"    {kind}.{name}: {a} -> {b}")
-    return ["    pod resources (effective):", *rows] if rows else []
+    rows.append(f"    qos class: {before.qos} -> {after.qos}")
+    return ["    pod resources (effective):", *rows]
 
 
 def as_mermaid(views: Sequence[WorkloadView]) -> str:

@@ -75,3 +75,38 @@ def test_plan_json_names_the_file_and_index_each_workload_was_read_from(tmp_path
         "first": {"path": str(tmp_path / "a.yaml"), "index": 0},
         "etl": {"path": str(tmp_path / "b.yaml"), "index": 1},
     }
+
+
+BEST_EFFORT = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: tools, annotations: {seq-fn.dev/enabled: "true", seq-fn.dev/strategy: entrypoint}}
+spec:
+  activeDeadlineSeconds: 600
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: a, image: busybox, command: ["true"]}
+      - {name: b, image: busybox, command: ["true"]}
+"""
+
+
+def test_the_entrypoint_copy_container_leaves_a_best_effort_pod_best_effort(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(BEST_EFFORT)
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "qos class: BestEffort -> BestEffort" in ran.stdout
+    assert "requests." not in ran.stdout, "no requests before, none after"
+    found = json.loads(command(["plan", "-o", "json", str(source)]).stdout)[0]["podTemplates"][0]["resources"]
+    assert found["before"] == found["after"] == {"qosClass": "BestEffort", "requests": {}, "limits": {}}
+
+
+def test_plan_shows_the_waits_of_order_with_after(tmp_path: Path):
+    source = Path(__file__).parent / "golden" / "entrypoint-order-with-after" / "input.yaml"
+    ran = command(["plan", str(source)])
+    assert "a -> b -> c as containers run in order" in ran.stdout
+    assert "waits: b after a; c after b, a" in ran.stdout
+    assert "qos class: Guaranteed -> Guaranteed" in ran.stdout
+    assert "requests.cpu: 1550m -> 1550m" in ran.stdout

@@ -78,9 +78,15 @@ def cases(draw):  # noqa: PLR0912
     sidecars = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names) - 1)) if len(names) > 1 else []
     steps = [n for n in names if n not in sidecars]
     annotations: dict[str, str] = {}
-    shape = draw(st.sampled_from(["chain", "order", "dag"]))
+    shape = draw(st.sampled_from(["chain", "order", "dag", "order-and-dag"]))
     if shape == "order":
         annotations["seq-fn.dev/order"] = ",".join(draw(st.permutations(steps)))
+    elif shape == "order-and-dag":  # order is the order; the after edges agree with it (they point backwards,
+        annotations["seq-fn.dev/order"] = ",".join(steps)  # past the step just before: order alone gives that one)
+        for i, name in enumerate(steps):
+            deps = [m for m in steps[: max(i - 1, 0)] if draw(st.booleans())]
+            if deps:
+                annotations[f"seq-fn.dev/after.{name}"] = ",".join(deps)
     elif shape == "dag":
         for i, name in enumerate(steps):
             deps = [m for m in steps[:i] if draw(st.booleans())]
@@ -121,10 +127,10 @@ def cases(draw):  # noqa: PLR0912
 def requested_edges(steps: list[str], annotations: dict[str, str]) -> dict[str, set[str]]:
     after = {k.removeprefix("seq-fn.dev/after."): set(v.split(",")) for k, v in annotations.items()
              if k.startswith("seq-fn.dev/after.")}  # fmt: skip
-    if after:
+    if after and "seq-fn.dev/order" not in annotations:
         return {n: after.get(n, set()) for n in steps}
     order = annotations.get("seq-fn.dev/order", ",".join(steps)).split(",")
-    return {n: ({order[i - 1]} if i else set()) for i, n in enumerate(order)}
+    return {n: ({order[i - 1]} if i else set()) | after.get(n, set()) for i, n in enumerate(order)}
 
 
 def all_containers(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ a plan exists, is unique, and is a step or a sidecar; the step order respects ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,10 @@ class Plan:
     """What to do with one pod spec.
 
     ``steps`` is the run (or start) order; its last entry is the main container. ``waits_for`` holds each
-    step's direct predecessors: the previous step for a chain, the ``after`` annotation for a DAG.
+    step's direct predecessors: the previous step for a chain, the ``after`` annotation for a DAG, and with both
+    ``order`` and ``after`` the previous step in ``order`` plus the step's ``after`` steps (``order`` is the
+    order; ``after`` only adds waits it already implies). ``has_deadline``: whether ``activeDeadlineSeconds`` bounds
+    the Pod (on it or on the workload that holds it), ``deadline_path`` where it would go.
     """
 
     intent: Intent
@@ -38,6 +42,8 @@ class Plan:
     start_timeouts: Mapping[str, float] = field(default_factory=dict)
     #: Sidecars seq-fn recognised as well-known long-running containers (see :mod:`.known_sidecars`).
     recognised: tuple[str, ...] = ()
+    has_deadline: bool = True
+    deadline_path: str | None = None
 
     @property
     def main(self) -> str:
@@ -92,19 +98,60 @@ def plan(
         _check_start_timeouts(asked, names, gated, report)
     if report.has_errors or strategy is None:
         return None
-    is_dag = bool(asked.after)
-    waits_for = {n: asked.after.get(n, ()) for n in order} if is_dag else ordering.chain(order)
+    waits_for = _waits_for(order, asked)
+    has_deadline, deadline_path = _deadline(obj, template)
     return Plan(
         intent=intent,
         strategy=strategy,
         steps=tuple(order),
         waits_for=waits_for,
         sidecars=tuple(sidecars),
-        is_dag=is_dag,
+        is_dag=bool(asked.after) and asked.order is None,
         timeouts=dict(asked.timeouts),
         start_timeouts=dict(asked.start_timeouts),
         recognised=tuple(recognised),
+        has_deadline=has_deadline,
+        deadline_path=deadline_path,
     )
+
+
+def _waits_for(order: list[str], asked: Directives) -> dict[str, tuple[str, ...]]:
+    """Each step's direct predecessors: one meaning for every strategy (see :class:`Plan`).
+
+    ``after`` alone is a DAG whose independent branches stay parallel; ``order`` (or the container order) alone
+    is a chain; with both, the chain of ``order`` plus every ``after`` edge (which ``_order`` checked agree).
+    """
+    if asked.after and asked.order is None:
+        return {n: tuple(asked.after.get(n, ())) for n in order}
+    chain = ordering.chain(order)
+    return {n: tuple(dict.fromkeys([*chain.get(n, ()), *asked.after.get(n, ())])) for n in order}
+
+
+def _deadline(obj: Mapping[str, object], template: PodTemplate) -> tuple[bool, str]:
+    """Whether ``activeDeadlineSeconds`` bounds the Pod, and where to suggest it when it does not.
+
+    Set on the pod spec or on a ``spec`` that holds it (a Job's) counts; the suggestion is the innermost such
+    ``spec`` above the pod spec (a Job's own), else the pod spec.
+
+    A path this cannot follow counts as bounded, so it never warns by mistake.
+    """
+    node: object = obj
+    specs: list[str] = []
+    walked: list[str] = []
+    for part in template.path.split("."):
+        key = part.split("[", 1)[0]
+        walked.append(part)
+        node = node.get(key) if isinstance(node, Mapping) else None
+        for index in re.findall(r"\[(\d+)\]", part):
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+        if not isinstance(node, Mapping):
+            return True, ""
+        if key == "spec":
+            specs.append(".".join(walked))
+            if "activeDeadlineSeconds" in node:
+                return True, ""
+    where = specs[-2] if len(specs) > 1 else template.path
+    return False, f"{where}.activeDeadlineSeconds"
 
 
 def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, report: Report) -> list[str]:

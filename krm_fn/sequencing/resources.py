@@ -50,10 +50,14 @@ def render(resource: str, value: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class PodResources:
-    """Effective requests and limits per resource name; a limit is None when some counted container has none."""
+    """Effective requests and limits per resource name; a limit is None when some counted container has none.
+
+    ``qos``: the Pod's QoS class (see :func:`qos_class`), which decides who is evicted first under pressure.
+    """
 
     requests: Mapping[str, Decimal]
     limits: Mapping[str, Decimal | None]
+    qos: str = ""
 
 
 def effective(spec: Mapping[str, Any]) -> PodResources:
@@ -63,7 +67,7 @@ def effective(spec: Mapping[str, Any]) -> PodResources:
     names = sorted({r for c in [*init, *app] for kind in ("requests", "limits") for r in _amounts(c, kind)})
     requests = {r: _total(init, app, r, "requests") for r in names}
     limits = {r: _total(init, app, r, "limits") for r in names}
-    return PodResources({r: v for r, v in requests.items() if v is not None}, limits)
+    return PodResources({r: v for r, v in requests.items() if v is not None}, limits, qos_class(spec))
 
 
 def _amounts(container: Mapping[str, Any], kind: str) -> dict[str, Decimal]:
@@ -105,3 +109,69 @@ def _total(init: Iterable[Mapping[str, Any]], app: Iterable[Mapping[str, Any]], 
             return None
         running += value
     return max(peak, running)
+
+
+#: The resources Kubernetes looks at for a Pod's QoS class.
+QOS_RESOURCES = ("cpu", "memory")
+
+
+def qos_class(spec: Mapping[str, Any]) -> str:
+    """The Pod's QoS class, as the kubelet computes it from every container (init containers included).
+
+    ``BestEffort``: no container has a cpu or memory request or limit. ``Guaranteed``: every container has cpu and
+    memory limits, and requests equal to them (a missing request defaults to the limit). ``Burstable`` otherwise.
+    """
+    containers = _all_containers(spec)
+    if not any(_amounts(c, kind).get(r) for c in containers for kind in ("requests", "limits") for r in QOS_RESOURCES):
+        return "BestEffort"
+    for container in containers:
+        requests, limits = _amounts(container, "requests"), _amounts(container, "limits")
+        if any(r not in limits or requests.get(r) != limits[r] for r in QOS_RESOURCES):
+            return "Burstable"
+    return "Guaranteed"
+
+
+def quiet_container(
+    spec: Mapping[str, Any], requests: Mapping[str, str], limits: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """Resources for a container seq-fn adds that change neither the Pod's QoS class nor its effective requests.
+
+    ``requests`` and ``limits`` are the most it may have. Read from ``spec`` before the container is added (after
+    any native sidecars, since it is appended behind them). BestEffort Pods get nothing; Guaranteed Pods get
+    requests equal to limits, no more than the smallest container's limit; Burstable Pods get, per resource the
+    regular containers ask for, no more than the smallest such request (and limit), so that neither the init
+    maximum nor ``sidecars + that container`` can exceed what the Pod already counts.
+    """
+    qos = qos_class(spec)
+    if qos == "BestEffort":
+        return {}
+    containers = _all_containers(spec)
+    if qos == "Guaranteed":
+        chosen = {r: min([_must(limits[r]), *(_amounts(c, "limits")[r] for c in containers)]) for r in QOS_RESOURCES}
+        same = {r: render(r, v) for r, v in chosen.items()}
+        return {"requests": same, "limits": dict(same)}
+    app = [c for c in spec.get("containers") or () if isinstance(c, Mapping)]
+    out_requests: dict[str, str] = {}
+    out_limits: dict[str, str] = {}
+    for r in QOS_RESOURCES:
+        asked = [v for c in app if (v := _amounts(c, "requests").get(r))]
+        capped = [v for c in app if (v := _amounts(c, "limits").get(r)) is not None]
+        limit = min([_must(limits[r]), *capped]) if capped else None
+        request = min([_must(requests[r]), *asked]) if asked else Decimal(0)
+        if limit is not None:
+            request = min(request, limit)
+            out_limits[r] = render(r, limit)
+        if asked or limit is not None:  # with a limit, an absent request would default to it: write it out
+            out_requests[r] = render(r, request)
+    found = {"requests": out_requests, "limits": out_limits}
+    return {kind: values for kind, values in found.items() if values}
+
+
+def _all_containers(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [c for key in ("initContainers", "containers") for c in spec.get(key) or () if isinstance(c, Mapping)]
+
+
+def _must(value: str) -> Decimal:
+    found = quantity(value)
+    assert found is not None, f"not a quantity: {value}"
+    return found

@@ -1,17 +1,23 @@
 """Real containers under podman: local images built from Debian's static busybox, Pods played with ``kube play``.
 
 podman traps this module works around (from the project's runtime notes): an emptyDir becomes a named volume
-that is silently reused, so every volume a test Pod uses is removed before and after it plays; finished init
-containers are kept (annotation below) so their timestamps and exit codes can be read; Jobs cannot be played, so
-a Job's pod template is played as a Pod.
+called exactly the volume's name, and an existing one is silently reused, so :func:`as_pod` gives the Pod and
+every volume a name unique to this test run (others on the machine use podman too), and :func:`cleanup` removes
+what the test made and nothing else; finished init containers are kept (annotation below) so their timestamps and
+exit codes can be read; Jobs cannot be played, so a Job's pod template is played as a Pod.
+
+The local images are tagged with a digest of what goes into them, so a changed stand-in gets a new image instead
+of replacing one another checkout on the machine may be using.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +26,14 @@ from typing import Any
 from krm_fn.sdk import yamlio
 
 HERE = Path(__file__).parent
-BUSYBOX = "localhost/seq-fn-test-busybox:local"
-STANDIN = "localhost/seq-fn-test-entrypoint:local"
 APPLETS = ("sh", "echo", "sleep", "cat", "touch", "test", "cut", "date", "mkdir", "cp", "chmod", "rm", "ls",
-           "printf", "tr", "timeout", "kill", "id", "env", "true", "false", "grep", "wc")  # fmt: skip
+           "printf", "tr", "timeout", "kill", "id", "env", "true", "false", "grep", "wc", "awk")  # fmt: skip
+_CONTENT = hashlib.sha256(" ".join(APPLETS).encode() + (HERE / "entrypoint-standin.sh").read_bytes()).hexdigest()[:12]
+BUSYBOX = f"localhost/seq-fn-test-busybox:{_CONTENT}"
+STANDIN = f"localhost/seq-fn-test-entrypoint:{_CONTENT}"
 KEEP_INIT = {"io.podman.annotations.init.container.type": "always"}
+#: Names this test run's Pods and volumes end with: no other run, here or in another checkout, has them.
+RUN_ID = uuid.uuid4().hex[:10]
 
 
 def environment() -> None:
@@ -104,15 +113,26 @@ class PlayedPod:
         return State(status, int(code), started, finished)
 
     def logs(self, container: str) -> str:
-        return podman("logs", f"{self.name}-{container}")
+        """The container's stdout and stderr, interleaved."""
+        done = subprocess.run(["podman", "logs", f"{self.name}-{container}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=60, check=True)  # fmt: skip
+        return done.stdout.decode()
 
     def down(self) -> None:
         podman("kube", "down", str(self.manifest), check=False)
         podman("pod", "rm", "-f", "-t", "0", self.name, check=False)
 
 
+def unique(name: str) -> str:
+    """``name`` made unique to this test run."""
+    return f"{name}-{RUN_ID}"
+
+
 def as_pod(workload: Mapping[str, Any], *, name: str) -> dict[str, Any]:
-    """The workload's pod spec as a Pod podman can play, with finished init containers kept."""
+    """The workload's pod spec as a Pod podman can play, with finished init containers kept.
+
+    The Pod is named ``unique(name)`` and every volume ``unique(volume)``, mounts renamed to match.
+    """
     kind = workload["kind"]
     if kind == "Pod":
         spec, metadata = workload["spec"], workload.get("metadata", {})
@@ -123,17 +143,29 @@ def as_pod(workload: Mapping[str, Any], *, name: str) -> dict[str, Any]:
         template = workload["spec"]["template"]
         spec, metadata = template["spec"], template.get("metadata", {})
     annotations = {**dict(metadata.get("annotations") or {}), **KEEP_INIT}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "annotations": annotations},
-            "spec": yamlio.to_plain(spec)}  # fmt: skip
+    plain = yamlio.to_plain(spec)
+    for volume in plain.get("volumes") or ():
+        volume["name"] = unique(volume["name"])
+    for key in ("initContainers", "containers"):
+        for container in plain.get(key) or ():
+            for mount in container.get("volumeMounts") or ():
+                mount["name"] = unique(mount["name"])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": unique(name), "annotations": annotations},
+            "spec": plain}  # fmt: skip
+
+
+def volume_path(pod: Mapping[str, Any], volume: str, *parts: str) -> Path:
+    """Where podman keeps the named volume that stands for the Pod's emptyDir ``volume`` (as named before
+    :func:`as_pod`), and a path inside it: what a test reads after the Pod ran."""
+    name = unique(volume)
+    assert any(v["name"] == name for v in pod["spec"].get("volumes") or ()), f"no volume {volume} in the Pod"
+    return Path(podman("volume", "inspect", name, "--format", "{{.Mountpoint}}").strip()).joinpath(*parts)
 
 
 def play(pod: Mapping[str, Any], workdir: Path) -> PlayedPod:
-    """Remove the Pod's volumes (podman reuses named volumes), then play it; ``kube play`` waits for init containers."""
+    """Play a Pod made by :func:`as_pod`; ``kube play`` waits for its init containers."""
     name = pod["metadata"]["name"]
-    volumes = [v["name"] for v in pod["spec"].get("volumes") or ()]
-    podman("pod", "rm", "-f", "-t", "0", name, check=False)
-    if volumes:
-        podman("volume", "rm", "-f", *volumes, check=False)
+    assert name.endswith(RUN_ID), "play only Pods named for this run (as_pod does it)"
     manifest = workdir / f"{name}.yaml"
     manifest.write_text(yamlio.dump(pod))
     done = subprocess.run(["podman", "kube", "play", str(manifest)], capture_output=True, timeout=300, check=False)
@@ -141,7 +173,7 @@ def play(pod: Mapping[str, Any], workdir: Path) -> PlayedPod:
 
 
 def cleanup(played: PlayedPod, pod: Mapping[str, Any]) -> None:
-    """Remove the Pod and its volumes."""
+    """Remove the Pod and its volumes: all named for this run, so nothing anyone else made."""
     played.down()
     volumes = [v["name"] for v in pod["spec"].get("volumes") or ()]
     if volumes:

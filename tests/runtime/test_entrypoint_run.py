@@ -1,4 +1,4 @@
-"""The entrypoint strategy in real containers: order, data, failure skip, onError, parallel DAG branches.
+"""The entrypoint strategy in real containers: order, data, failure skip, onError, timeouts, parallel DAG branches.
 
 The entrypoint binary here is a contract stand-in (``entrypoint-standin.sh``): Tekton's image cannot be pulled
 on these machines. These tests prove seq-fn's wiring (volumes, mounts, argv, order, skip, parallelism), not
@@ -8,12 +8,14 @@ by all containers); podman's own StartedAt is when a step began *waiting*, so it
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import krm_fn
+from krm_fn import status
 from tests.runtime import podman
 
 pytestmark = pytest.mark.runtime
@@ -47,7 +49,6 @@ def stamps(played: podman.PlayedPod, name: str) -> tuple[float, float] | None:
 def run(workload: dict[str, Any], tmp_path: Path, *, config: dict[str, Any] = CONFIG):
     sequenced = krm_fn.sequence(workload, config)
     pod = podman.as_pod(sequenced, name=f"seqfn-{workload['metadata']['name']}")
-    pod["spec"]["volumes"] = [{**v, "name": v["name"]} for v in pod["spec"]["volumes"]]
     played = podman.play(pod, tmp_path)
     assert played.play_code == 0, played.play_output
     names = [c["name"] for c in pod["spec"]["containers"]]
@@ -102,12 +103,68 @@ def test_a_failed_step_makes_every_later_step_skip(tmp_path: Path):
         podman.cleanup(played, pod)
 
 
-def test_on_error_continue_runs_the_next_steps(tmp_path: Path):
+def as_kubelet_reports(played: podman.PlayedPod, pod: dict[str, Any]) -> dict[str, Any]:
+    """The Pod as ``kubectl get pod -o json`` would show it once every container ended.
+
+    podman ignores ``terminationMessagePath`` (a podman trap), so the kubelet's part is done here, as the kubelet
+    does it: each container's ``state.terminated.message`` is the file its terminationMessagePath names, read from
+    the volume mounted there. Exit codes are podman's own.
+    """
+
+    def message(container: dict[str, Any]) -> str:
+        path = container.get("terminationMessagePath", "/dev/termination-log")
+        for mount in container.get("volumeMounts") or ():
+            if path.startswith(mount["mountPath"] + "/"):
+                name = mount["name"].removesuffix(f"-{podman.RUN_ID}")
+                found = podman.volume_path(pod, name, path[len(mount["mountPath"]) + 1 :])
+                return found.read_text() if found.exists() else ""
+        return ""
+
+    def statuses(key: str) -> list[dict[str, Any]]:
+        return [{"name": c["name"], "state": {"terminated": {"exitCode": played.state(c["name"]).exit_code,
+                                                             "message": message(c)}}}
+                for c in pod["spec"].get(key) or ()]  # fmt: skip
+
+    return {**pod, "status": {"phase": "Succeeded", "initContainerStatuses": statuses("initContainers"),
+                              "containerStatuses": statuses("containers")}}  # fmt: skip
+
+
+def test_on_error_continue_runs_the_next_steps_and_the_failure_stays_visible(tmp_path: Path):
+    """Decided: a Job whose continued step failed still completes (every container exits 0, as Tekton's TaskRun
+    succeeds), and the step's own exit code reaches the Pod's status, where seq-fn status reports it failed."""
     workload = job("cont", [step("one", "exit 4"), step("two", "true")])
     played, pod = run(workload, tmp_path, config={**CONFIG, "onError": "continue"})
     try:
         assert played.state("one").exit_code == 0
+        assert played.state("two").exit_code == 0, "the Job completes"
         assert stamps(played, "two") is not None
+        live = as_kubelet_reports(played, pod)
+        one = next(s for s in live["status"]["containerStatuses"] if s["name"] == "one")
+        assert {"key": "ExitCode", "value": "4", "type": 3} in json.loads(one["state"]["terminated"]["message"])
+        found = {s.name: s for s in status.steps(live)}
+        assert (found["one"].state, found["one"].exit_code) == ("failed", 4)
+        assert found["two"].state == "succeeded" and status.failed(list(found.values()))
+    finally:
+        podman.cleanup(played, pod)
+
+
+@pytest.mark.parametrize(
+    ("first", "annotations"),
+    [
+        (step("slow", "true", sleep=30), {"seq-fn.dev/timeout.slow": "2s"}),
+        ({**step("slow", "true"), "command": ["/no/such/binary"]}, {}),
+    ],
+    ids=["timeout", "missing-command"],
+)
+def test_under_on_error_continue_a_timeout_or_a_missing_command_still_skips_the_rest(tmp_path: Path, first,
+                                                                                    annotations):  # fmt: skip
+    workload = job(f"cont-{'t' if annotations else 'm'}", [first, step("after", "true")], annotations)
+    played, pod = run(workload, tmp_path, config={**CONFIG, "onError": "continue"})
+    try:
+        assert played.state("slow").exit_code == 1
+        assert played.state("after").exit_code == 1, "skipped: continue does not cover it"
+        assert stamps(played, "after") is None
+        assert "Skipping step because a previous step failed" in played.logs("after")
     finally:
         podman.cleanup(played, pod)
 

@@ -8,15 +8,17 @@ write only its own run volume; the original argv comes back exactly from ``-entr
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import krm_fn
+from krm_fn import status
 from krm_fn.sdk import yamlio
 from krm_fn.sequencing.strategies import entrypoint
-from tests.support import kube
+from tests.support import kube, model
 from tests.support.entrypoint_args import closure, steps_of, wait_graph
 
 GOLDEN = Path(__file__).parent.parent / "golden"
@@ -83,9 +85,10 @@ def dags(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(dags())
-def test_any_dag_is_wired_exactly_and_argv_survives(case):
-    _names, edges, order, argvs, split = case
+@given(dags(), st.booleans())
+def test_any_dag_is_wired_exactly_and_argv_survives(case, with_order):
+    """With ``order`` as well, order is the order: a chain in that order, which the after edges only repeat."""
+    names, edges, order, argvs, split = case
     containers = [
         {
             "name": n,
@@ -98,11 +101,57 @@ def test_any_dag_is_wired_exactly_and_argv_survives(case):
     annotations = {f"seq-fn.dev/after.{n}": ",".join(sorted(deps)) for n, deps in edges.items() if deps}
     if not annotations:
         annotations = {"seq-fn.dev/order": ",".join(order)}
+    elif with_order:
+        annotations["seq-fn.dev/order"] = ",".join(names)  # the after edges point backwards in names
     obj = job(containers, annotations)
     before = copy.deepcopy(obj)
     out = krm_fn.sequence(obj, {"strategy": "entrypoint"})
     assert obj == before
-    requested = edges if any(edges.values()) else {n: ({order[i - 1]} if i else set()) for i, n in enumerate(order)}
+    chain_of = annotations["seq-fn.dev/order"].split(",") if "seq-fn.dev/order" in annotations else None
+    if chain_of is None:
+        requested = edges
+    else:
+        requested = {n: ({chain_of[i - 1]} if i else set()) | edges[n] for i, n in enumerate(chain_of)}
     assert_wiring(out, requested, argvs)
     kube.check_workload(out)
     assert krm_fn.sequence(out, {"strategy": "entrypoint"}) is out, "a second run changes nothing"
+
+
+ENDS = st.one_of(st.just(0), st.integers(1, 3), st.sampled_from(["timeout", "missing", "killed"]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(dags(), st.data(), st.sampled_from(["stop", "continue"]))
+def test_status_tells_each_steps_real_end_as_the_binary_would_leave_it(case, data, on_error):
+    """The Pod status the kubelet would show after the binary (the model) ran the wiring: status reads it right."""
+    names, edges, order, argvs, _split = case
+    containers = [{"name": n, "image": "busybox", "command": argvs[n]} for n in order]
+    annotations = {f"seq-fn.dev/after.{n}": ",".join(sorted(deps)) for n, deps in edges.items() if deps}
+    out = krm_fn.sequence(job(containers, annotations or {"seq-fn.dev/enabled": "true"}),
+                          {"strategy": "entrypoint", "onError": on_error})  # fmt: skip
+    spec = yamlio.to_plain(out["spec"]["template"]["spec"])
+    exits = {n: data.draw(ENDS, label=f"end of {n}") for n in names}
+    ended = model.outcomes(spec, binary=entrypoint.BINARY, exits=exits)
+    statuses = []
+    for name, end in ended.items():
+        if end.exit_code is None:
+            state = {"running": {"startedAt": "2026-12-01T00:00:00Z"}}
+        else:
+            message = json.dumps(end.message) if end.message is not None else ""
+            state = {"terminated": {"exitCode": end.exit_code, "message": message}}
+        statuses.append({"name": name, "state": state})
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": spec, "status": {"containerStatuses": statuses}}
+    found = {s.name: s for s in status.steps(pod)}
+    for name, end in ended.items():
+        ends = exits[name]
+        if end.exit_code is None:
+            assert found[name].state == "waiting" and found[name].detail.startswith("forever"), name
+        elif end.skipped:
+            assert found[name].state == "skipped", name
+        elif ends == 0:
+            assert found[name].state == "succeeded", name
+        else:
+            assert found[name].state == "failed", (name, ends, found[name])
+            if isinstance(ends, int):
+                assert found[name].exit_code == ends, "the step's own code, also when continued past"
+    assert status.failed(list(found.values())) == any(e != 0 for e in exits.values())

@@ -106,3 +106,36 @@ def test_an_unknown_seq_fn_annotation_is_a_warning_naming_the_known_ones():
     _, report = plan_of(job("a", "b", annotations={"seq-fn.dev/oder": "b,a"}))
     assert report.findings[0].severity == "warning"
     assert "seq-fn.dev/order" in report.findings[0].message
+
+
+@pytest.mark.parametrize("strategy", ["init-containers", "entrypoint"])
+def test_order_with_after_is_the_order_plus_the_after_waits_under_every_strategy(strategy):
+    annotations = {"seq-fn.dev/order": "a,b,c", "seq-fn.dev/after.c": "a", "seq-fn.dev/strategy": strategy}
+    plan, report = plan_of(job("c", "a", "b", annotations=annotations))
+    assert not report.has_errors
+    assert plan.steps == ("a", "b", "c")
+    assert plan.waits_for == {"a": (), "b": ("a",), "c": ("b", "a")}, "b waits for a: it does not run beside it"
+    assert not plan.is_dag
+
+
+def test_an_after_that_contradicts_order_is_still_an_error():
+    annotations = {"seq-fn.dev/order": "a,b,c", "seq-fn.dev/after.a": "c"}
+    plan, report = plan_of(job("a", "b", "c", annotations=annotations))
+    assert plan is None
+    assert any(f.severity == "error" and "order puts" in f.message for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("where", "bounded"),
+    [("job", True), ("pod", True), (None, False)],
+)
+def test_an_active_deadline_on_the_job_or_its_pod_spec_bounds_the_pod(where, bounded):
+    obj = job("a", "b")
+    if where == "job":
+        obj["spec"]["activeDeadlineSeconds"] = 600
+    elif where == "pod":
+        obj["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 600
+    plan, _ = plan_of(obj)
+    assert plan.has_deadline is bounded
+    if not bounded:
+        assert plan.deadline_path == "spec.activeDeadlineSeconds", "suggested on the Job, where users set it"

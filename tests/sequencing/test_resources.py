@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from krm_fn.sequencing.resources import effective, quantity, render
+from krm_fn.sequencing.resources import effective, qos_class, quantity, quiet_container, render
 
 
 def ctr(name, cpu=None, limit=None, *, sidecar=False, memory=None):
@@ -62,3 +62,35 @@ def test_a_missing_limit_makes_the_pod_limit_unbounded_and_a_missing_request_def
     found = effective(spec)
     assert found.limits["cpu"] is None
     assert found.requests["cpu"] == 2
+
+
+COPY = ({"cpu": "10m", "memory": "16Mi"}, {"cpu": "100m", "memory": "64Mi"})
+
+
+def test_a_pod_that_asks_for_nothing_stays_best_effort():
+    spec = {"containers": [{"name": "a"}, {"name": "b"}]}
+    assert qos_class(spec) == "BestEffort"
+    assert quiet_container(spec, *COPY) == {}
+
+
+def test_a_guaranteed_pod_gets_requests_equal_to_limits_no_more_than_the_smallest():
+    spec = {"containers": [
+        {"name": "a", "resources": {"limits": {"cpu": "50m", "memory": "1Gi"}}},
+        {"name": "b", "resources": {"limits": {"cpu": "2", "memory": "8Mi"}}},
+    ]}  # fmt: skip
+    assert qos_class(spec) == "Guaranteed"
+    got = quiet_container(spec, *COPY)
+    assert got == {"requests": {"cpu": "50m", "memory": "8Mi"}, "limits": {"cpu": "50m", "memory": "8Mi"}}
+    after = {"initContainers": [{"name": "copy", "resources": got}], **spec}
+    assert qos_class(after) == "Guaranteed" and effective(after) == effective(spec)
+
+
+def test_a_burstable_pod_keeps_its_effective_requests_with_sidecars_before_the_copy():
+    spec = {
+        "initContainers": [ctr("proxy", cpu="1", sidecar=True, memory="1Gi")],
+        "containers": [ctr("a", cpu="5m"), ctr("b")],
+    }
+    got = quiet_container(spec, *COPY)
+    assert got == {"requests": {"cpu": "5m"}}, "memory: no regular container asks for it, so the copy asks for none"
+    after = {**spec, "initContainers": [*spec["initContainers"], {"name": "copy", "resources": got}]}
+    assert effective(after) == effective(spec) and qos_class(after) == "Burstable"

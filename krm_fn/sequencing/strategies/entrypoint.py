@@ -7,6 +7,12 @@ ports, DAG branches run in parallel, and timeouts and ``onError`` map to the bin
 image, and seq-fn must know every step's command (a KRM function runs offline and cannot ask a registry for an
 image's ENTRYPOINT; ``entrypoint.commands`` supplies it).
 
+What the real binary (Tekton v1.12.0) does that shapes the wiring: under ``-on_error continue`` a failed step's
+container exits 0, so each step's ``terminationMessagePath`` is the binary's termination file, whose JSON carries
+the step's own exit code to the Pod's status; a timeout or a command that cannot start fails the rest even under
+continue; a wrapper killed by SIGKILL posts nothing and the later steps wait forever (hence the warning about
+``activeDeadlineSeconds``). The copy container's resources leave the Pod's QoS class and requests as they were.
+
 Preconditions, met by planning: every name in the plan is a step container; ``waits_for`` is acyclic; the
 workload runs to completion.
 """
@@ -19,6 +25,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import podspec
+from krm_fn.sequencing import resources as pod_resources
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import OnError
 from krm_fn.sequencing.planning import Plan
@@ -42,8 +49,10 @@ RESTRICTED = {
     "runAsNonRoot": True,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
-#: Small, and an init container's resources count as a maximum, not a sum: this never raises the Pod's request.
-COPY_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+#: What the copy container asks for at most (copying one static binary). ``resources.quiet_container`` lowers
+#: it, or leaves it out, so that the Pod's QoS class and effective requests stay what they were.
+COPY_REQUESTS = {"cpu": "10m", "memory": "16Mi"}
+COPY_LIMITS = {"cpu": "100m", "memory": "64Mi"}
 
 
 def run_dir(index: int) -> str:
@@ -54,6 +63,11 @@ def run_dir(index: int) -> str:
 def post_file(index: int) -> str:
     """The file step ``index`` writes when it succeeds (``.err`` beside it when it fails or is skipped)."""
     return f"{run_dir(index)}/out"
+
+
+def termination_file(index: int) -> str:
+    """Where the binary of step ``index`` writes its JSON message, and the kubelet reads it from."""
+    return f"{run_dir(index)}/termination"
 
 
 def run_volume(index: int) -> str:
@@ -84,13 +98,23 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
             f"{template.path}.restartPolicy",
         )
     index = {name: i for i, name in enumerate(plan.steps)}
+    resources = pod_resources.quiet_container(template.spec, COPY_REQUESTS, COPY_LIMITS)  # before ours is added
     for name in plan.steps:
         argv = argvs[name]
         assert argv is not None  # _argv reported an error otherwise
+        path = podspec.path_of(template, name)
+        _point_termination_message(containers[name], index[name], path=path, report=report)
         _wrap(containers[name], index=index, plan=plan, argv=argv, on_error=config.on_error)
-        _warn_killing_probes(containers[name], plan=plan, path=podspec.path_of(template, name), report=report)
+        _warn_early_hooks(containers[name], plan=plan, path=path, report=report)
+    if not plan.has_deadline:
+        report.warn(
+            "this workload has no activeDeadlineSeconds: a step killed by SIGKILL (an OOM kill, a failing liveness "
+            "probe while it waits) posts nothing, and the steps after it wait forever, so the Pod never ends; "
+            "set activeDeadlineSeconds (on a Job's spec, or on the pod spec) to bound it",
+            plan.deadline_path,
+        )
     _add_volumes(template, len(plan.steps))
-    podspec.add_init(template, _copy_container(config.entrypoint.image))
+    podspec.add_init(template, _copy_container(config.entrypoint.image, resources))
 
 
 def describe(plan: Plan) -> str:
@@ -139,7 +163,7 @@ def _wrap(
         flags += ["-wait_file", ",".join(post_file(index[w]) for w in waits)]
     flags += [
         "-post_file", post_file(me),
-        "-termination_path", f"{run_dir(me)}/termination",
+        "-termination_path", termination_file(me),
         "-step_metadata_dir", f"{run_dir(me)}/status",
     ]  # fmt: skip
     if on_error is OnError.CONTINUE:
@@ -165,8 +189,31 @@ def _wrap(
         mounts.append(mount)
 
 
-def _warn_killing_probes(container: Mapping[str, Any], *, plan: Plan, path: str, report: Report) -> None:
-    """A liveness or startup probe can kill a step that is still waiting: it then never posts, and later steps hang."""
+def _point_termination_message(container: MutableMapping[str, Any], me: int, *, path: str, report: Report) -> None:
+    """Make the kubelet read the binary's JSON (with the step's real exit code) into ``state.terminated.message``.
+
+    Under ``onError: continue`` the container exits 0 whatever the step did; this file is then the only place the
+    cluster can see the step's code. A path the user chose is kept, and they are told what that costs.
+    """
+    ours = termination_file(me)
+    theirs = container.get("terminationMessagePath")
+    if theirs is None:
+        objects.set_key(container, "terminationMessagePath", ours)
+    elif theirs != ours:
+        report.warn(
+            f"terminationMessagePath of {container['name']!r} is the user's ({theirs}), so the kubelet does not "
+            f"read the entrypoint's message at {ours}: seq-fn status cannot see this step's own exit code (under "
+            "onError continue its container exits 0 even when the step failed), nor tell a killed step",
+            f"{path}.terminationMessagePath",
+        )
+
+
+def _warn_early_hooks(container: Mapping[str, Any], *, plan: Plan, path: str, report: Report) -> None:
+    """Probes and a postStart hook run as soon as the container starts, while the step still waits for others.
+
+    A failing liveness or startup probe kills the waiting step before it posts, so later steps hang; a postStart
+    hook runs before the steps it waits for have finished.
+    """
     if not plan.waits_for.get(container["name"]):
         return
     for probe in ("livenessProbe", "startupProbe"):
@@ -176,6 +223,12 @@ def _warn_killing_probes(container: Mapping[str, Any], *, plan: Plan, path: str,
                 "fails then, the step is killed before it runs and the steps after it wait forever",
                 f"{path}.{probe}",
             )
+    if "postStart" in (container.get("lifecycle") or {}):
+        report.warn(
+            f"lifecycle.postStart of {container['name']!r} runs when its container starts, that is before the "
+            "steps it waits for have finished, not before the step's own command; move that work into the command",
+            f"{path}.lifecycle.postStart",
+        )
 
 
 def _check_collisions(template: PodTemplate, plan: Plan, report: Report) -> None:
@@ -216,16 +269,18 @@ def _add_volumes(template: PodTemplate, steps: int) -> None:
     )
 
 
-def _copy_container(image: str) -> dict[str, Any]:
-    return {
+def _copy_container(image: str, resources: Mapping[str, Any]) -> dict[str, Any]:
+    container: dict[str, Any] = {
         "name": COPY_CONTAINER,
         "image": image,
         "command": [BINARY_IN_IMAGE, "cp", BINARY_IN_IMAGE, BINARY],
         "workingDir": "/",
         "volumeMounts": [{"name": BIN_VOLUME, "mountPath": BIN_DIR}],
-        "resources": copy.deepcopy(COPY_RESOURCES),  # a shared object would be written as a YAML alias
-        "securityContext": copy.deepcopy(RESTRICTED),
     }
+    if resources:  # a Pod whose containers ask for nothing stays BestEffort
+        container["resources"] = copy.deepcopy(dict(resources))  # a shared object would be written as a YAML alias
+    container["securityContext"] = copy.deepcopy(RESTRICTED)
+    return container
 
 
 def read_args(args: Sequence[Any]) -> tuple[dict[str, str], list[str]]:
