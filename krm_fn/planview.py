@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.sdk import objects
-from krm_fn.sequencing import planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, workloads
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.resources import PodResources
 
@@ -85,6 +85,9 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                         "dag": plan.is_dag,
                         "sidecars": list(plan.sidecars),
                         "main": plan.main,
+                        "stopDelaySeconds": dict(plan.stopping.stop_delays),
+                        "stopSignals": dict(plan.stopping.stop_signals),
+                        "retryOnExitCodes": {k: list(v) for k, v in plan.stopping.retry_exit_codes.items()},
                         "resources": {
                             "before": _resources_json(view.before.get(path)),
                             "after": _resources_json(view.after.get(path)),
@@ -116,14 +119,15 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.append(f"  {view.skipped}")
         for path, plan in view.plans:
             prefix = f"  {path}: " if len(view.plans) > 1 else "  "
-            lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: "
-                         f"{strategies.module(plan.strategy).describe(plan)}")  # fmt: skip
+            order = strategies.module(plan.strategy).describe(plan) if len(plan.steps) > 1 else "nothing to order"
+            lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: {order}")
             if plan.is_dag:
                 edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
                 lines.append(f"    DAG: {'; '.join(edges)}")
             if plan.sidecars:
                 lines.append(f"    sidecars: {', '.join(plan.sidecars)}")
             lines.append(f"    main container: {plan.main}")
+            lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"

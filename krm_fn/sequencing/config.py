@@ -58,6 +58,7 @@ class SequenceConfig:
     on_error: c.OnError = c.OnError.STOP
     entrypoint: EntrypointConfig = field(default_factory=EntrypointConfig)
     workload_kinds: tuple[WorkloadKind, ...] = ()
+    alpha_features: frozenset[str] = frozenset()
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, Any]) -> SequenceConfig:
@@ -85,6 +86,7 @@ class SequenceConfig:
                 )
                 for w in fields.get("workloadKinds") or ()
             ),
+            alpha_features=frozenset(fields.get("alphaFeatures") or ()),
         )
 
     @property

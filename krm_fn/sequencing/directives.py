@@ -17,6 +17,40 @@ _KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED)
 
 
 @dataclass(frozen=True)
+class Stopping:
+    """How named containers stop and restart: ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>``.
+
+    Each asks for something of its own (a one-container workload can ask for it too), so planning lets a
+    workload through when any is set. Values are parsed and checked here; where each may go is the
+    :mod:`~krm_fn.sequencing.lifecycle` module's to decide, once the strategy has placed the containers.
+    """
+
+    stop_delays: Mapping[str, int] = field(default_factory=dict)
+    stop_signals: Mapping[str, str] = field(default_factory=dict)
+    retry_exit_codes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    paths: Mapping[str, str] = field(default_factory=dict)
+
+    def path(self, key: str) -> str | None:
+        """Where annotation ``key`` was set, for ``field.path``."""
+        return self.paths.get(key)
+
+    def __bool__(self) -> bool:
+        return bool(self.stop_delays or self.stop_signals or self.retry_exit_codes)
+
+    def names(self) -> dict[str, str]:
+        """Every container named, with the annotation key that names it (the first, by key order)."""
+        found: dict[str, str] = {}
+        for prefix, values in (
+            (c.STOP_DELAY_PREFIX, self.stop_delays),
+            (c.STOP_SIGNAL_PREFIX, self.stop_signals),
+            (c.RETRY_PREFIX, self.retry_exit_codes),
+        ):
+            for name in values:
+                found.setdefault(name, prefix + name)
+        return found
+
+
+@dataclass(frozen=True)
 class Directives:
     """The parsed annotations; ``paths`` maps each annotation key to the field path it was read from."""
 
@@ -26,10 +60,123 @@ class Directives:
     strategy: c.Strategy | None = None
     timeouts: Mapping[str, str] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
+    stopping: Stopping = field(default_factory=Stopping)
 
     def path(self, key: str) -> str | None:
         """Where annotation ``key`` was set, for ``field.path``."""
         return self.paths.get(key)
+
+
+#: Signal names Kubernetes accepts in ``lifecycle.stopSignal`` on Linux (Windows accepts SIGTERM and SIGKILL).
+_SIGNALS = frozenset(
+    (
+        "SIGABRT",
+        "SIGALRM",
+        "SIGBUS",
+        "SIGCHLD",
+        "SIGCLD",
+        "SIGCONT",
+        "SIGFPE",
+        "SIGHUP",
+        "SIGILL",
+        "SIGINT",
+        "SIGIO",
+        "SIGIOT",
+        "SIGKILL",
+        "SIGPIPE",
+        "SIGPOLL",
+        "SIGPROF",
+        "SIGPWR",
+        "SIGQUIT",
+        "SIGSEGV",
+        "SIGSTKFLT",
+        "SIGSTOP",
+        "SIGSYS",
+        "SIGTERM",
+        "SIGTRAP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGVTALRM",
+        "SIGWINCH",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGRTMIN",
+        "SIGRTMAX",
+        *(f"SIGRTMIN+{i}" for i in range(1, 16)),
+        *(f"SIGRTMAX-{i}" for i in range(1, 15)),
+    )
+)
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+#: Kubernetes takes at most 255 values in one ``restartPolicyRules[].exitCodes``.
+_MAX_EXIT_CODES = 255
+
+
+def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) -> Stopping:
+    """The stop-delay, stop-signal and retry-on-exit-codes annotations, each value checked."""
+    delays: dict[str, int] = {}
+    signals: dict[str, str] = {}
+    retries: dict[str, tuple[int, ...]] = {}
+    for key, value in merged.items():
+        if key.startswith(c.STOP_DELAY_PREFIX):
+            seconds = _whole_seconds(value)
+            if seconds is None or seconds < 1:
+                report.error(
+                    f"annotation {key} must be a duration of at least 1s such as 10s or 1m30s, not {value!r}",
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                delays[key.removeprefix(c.STOP_DELAY_PREFIX)] = seconds
+        elif key.startswith(c.STOP_SIGNAL_PREFIX):
+            signal = value.strip().upper()
+            signal = signal if signal.startswith("SIG") else f"SIG{signal}"
+            if signal not in _SIGNALS:
+                report.error(
+                    f"annotation {key} must name a signal such as SIGINT, SIGQUIT or SIGUSR1, not {value!r}",
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                signals[key.removeprefix(c.STOP_SIGNAL_PREFIX)] = signal
+        elif key.startswith(c.RETRY_PREFIX):
+            codes = _exit_codes(value)
+            if codes is None:
+                report.error(
+                    f"annotation {key} must list exit codes from 1 to 255 separated by commas, such as "
+                    f'"42,75", not {value!r}',
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                retries[key.removeprefix(c.RETRY_PREFIX)] = codes
+    mine = {k: v for k, v in paths.items() if k.startswith(c.LIFECYCLE_PREFIXES)}
+    return Stopping(stop_delays=delays, stop_signals=signals, retry_exit_codes=retries, paths=mine)
+
+
+def _whole_seconds(value: str) -> int | None:
+    """A Go duration in whole seconds, rounded up (``preStop.sleep`` counts whole seconds); None if not one."""
+    text = value.strip()
+    if not _GO_DURATION.match(text):
+        return None
+    total = sum(float(number) * _SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
+    whole = int(total)
+    return whole if whole == total else whole + 1
+
+
+def _exit_codes(value: str) -> tuple[int, ...] | None:
+    """``"42, 75"`` -> ``(42, 75)``; None unless every part is an exit code 1..255 (0 is success) and not repeated."""
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() for p in parts):
+        return None
+    codes = tuple(int(p) for p in parts)
+    if any(not 1 <= code <= _MAX_EXIT_CODES for code in codes) or len(set(codes)) != len(codes):
+        return None
+    return codes
 
 
 def workload_flag(obj: Mapping[str, Any], key: str) -> str | None:
@@ -93,13 +240,25 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
                     topic="annotations",
                 )
             timeouts[key.removeprefix(c.TIMEOUT_PREFIX)] = value.strip()
+        elif key.startswith(c.LIFECYCLE_PREFIXES):
+            continue  # _parse_stopping
         elif key not in _KNOWN:
             report.warn(
                 f"unknown annotation {key} is ignored (known: {', '.join(_KNOWN)}, "
-                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>)",
+                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>, "
+                + ", ".join(f"{p}<container>" for p in c.LIFECYCLE_PREFIXES)
+                + ")",
                 paths[key],
             )
-    return Directives(order=order, sidecars=sidecars, after=after, strategy=strategy, timeouts=timeouts, paths=paths)
+    return Directives(
+        order=order,
+        sidecars=sidecars,
+        after=after,
+        strategy=strategy,
+        timeouts=timeouts,
+        paths=paths,
+        stopping=_parse_stopping(merged, paths, report),
+    )
 
 
 def _names(value: str, path: str, report: Report, *, allow_empty: bool = False) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ class Plan:
     sidecars: tuple[str, ...] = ()
     is_dag: bool = False
     timeouts: Mapping[str, str] = field(default_factory=dict)
+    stopping: directives.Stopping = field(default_factory=directives.Stopping)
 
     @property
     def main(self) -> str:
@@ -59,7 +60,8 @@ def plan(
         )
         return None
     order = _order(steps, sidecars, asked, report)
-    if order is None or (len(order) == 1 and not sidecars):
+    _check_stopping_names(asked, names, report)
+    if order is None or (len(order) == 1 and not sidecars and not asked.stopping):
         return None
     strategy = _strategy(intent, asked, config, report)
     needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
@@ -93,7 +95,19 @@ def plan(
         sidecars=tuple(sidecars),
         is_dag=is_dag,
         timeouts=dict(asked.timeouts),
+        stopping=asked.stopping,
     )
+
+
+def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:
+    """Stop and retry annotations must name a container of this pod spec (a step or a sidecar)."""
+    for name, key in asked.stopping.names().items():
+        if name not in names:
+            report.error(
+                f"{key} names {name!r}, which is not a container (containers: {', '.join(names)})",
+                asked.path(key),
+                topic="annotations",
+            )
 
 
 def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, report: Report) -> list[str]:

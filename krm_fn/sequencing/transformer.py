@@ -17,7 +17,7 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import planning, podspec, selection, sidecars, strategies, workloads
+from krm_fn.sequencing import lifecycle, planning, podspec, selection, sidecars, strategies, workloads
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
@@ -87,6 +87,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
             continue
         sidecars.apply(template, plan, config=config, report=report)
         strategies.module(plan.strategy).apply(template, plan, config=config, report=report)
+        lifecycle.apply(work, template, plan, config=config, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
     if report.has_errors or not done:
@@ -163,10 +164,11 @@ def _summary(done: list[tuple[str, planning.Plan]]) -> str:
     for path, plan in done:
         sidecar_text = f"sidecars {', '.join(plan.sidecars)} as native sidecars"
         if len(plan.steps) == 1:
-            text = f"{sidecar_text} around {plan.main}"
+            text = f"{sidecar_text} around {plan.main}" if plan.sidecars else ""
         else:
             text = strategies.module(plan.strategy).describe(plan)
             text += f"; {sidecar_text}" if plan.sidecars else ""
+        text = "; ".join(filter(None, [text, *lifecycle.describe(plan)]))
         parts.append(f"{path}: {text}" if len(done) > 1 else text)
     return "; ".join(parts)
 
