@@ -107,6 +107,8 @@ def _resources_json(found: PodResources | None) -> dict[str, Any] | None:
     return {
         "requests": {k: resources.render(k, v) for k, v in found.requests.items()},
         "limits": {k: resources.render(k, v) if v is not None else None for k, v in found.limits.items()},
+        "podLevel": sorted(found.pod_level),
+        "overhead": sorted(found.overhead),
     }
 
 
@@ -147,7 +149,12 @@ def _resource_lines(before: PodResources | None, after: PodResources | None) -> 
             a = resources.render(name, old.get(name)) if old.get(name) is not None else "none"
             b = resources.render(name, new.get(name)) if new.get(name) is not None else "none"
             rows.append(f"    {kind}.{name}: {a} -> {b}")
-    return ["    pod resources (effective):", *rows] if rows else []
+    notes = ""
+    if after.pod_level:
+        notes += f"; pod-level spec.resources sets {', '.join(sorted(after.pod_level))} whatever the order"
+    if after.overhead:
+        notes += f"; spec.overhead adds {', '.join(sorted(after.overhead))}"
+    return [f"    pod resources (effective{notes}):", *rows] if rows else []
 
 
 def as_mermaid(views: Sequence[WorkloadView]) -> str:

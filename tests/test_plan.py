@@ -63,3 +63,34 @@ def test_plan_shows_errors_and_exits_1():
     ran = command(["plan", "-"], stdin=cycle)
     assert ran.code == 1
     assert "error: metadata.annotations[seq-fn.dev/after.a]: the after annotations form a cycle" in ran.stdout
+
+
+POD_LEVEL = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: etl, annotations: {seq-fn.dev/enabled: "true"}}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      runtimeClassName: kata
+      overhead: {cpu: 250m, memory: 160Mi}
+      resources:
+        requests: {cpu: "4"}
+      containers:
+      - {name: extract, image: busybox, resources: {requests: {cpu: "1", memory: 256Mi}}}
+      - {name: load, image: busybox, resources: {requests: {cpu: "2", memory: 1Gi}}}
+"""
+
+
+def test_plan_counts_pod_level_resources_and_overhead_as_the_scheduler_does(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(POD_LEVEL)
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "pod-level spec.resources sets cpu whatever the order; spec.overhead adds cpu, memory" in ran.stdout
+    assert "requests.cpu: 4250m -> 4250m" in ran.stdout, "the pod-level request holds, plus the overhead"
+    assert "requests.memory: 1440Mi -> 1184Mi" in ran.stdout, "memory is still the containers' total, plus overhead"
+    found = json.loads(command(["plan", "--output", "json", str(source)]).stdout)
+    after = found[0]["podTemplates"][0]["resources"]["after"]
+    assert after["podLevel"] == ["cpu"] and after["overhead"] == ["cpu", "memory"]

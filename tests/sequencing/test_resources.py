@@ -62,3 +62,29 @@ def test_a_missing_limit_makes_the_pod_limit_unbounded_and_a_missing_request_def
     found = effective(spec)
     assert found.limits["cpu"] is None
     assert found.requests["cpu"] == 2
+
+
+def test_pod_level_resources_replace_the_containers_total_for_the_resources_they_name():
+    spec = {
+        "resources": {"requests": {"cpu": "3"}, "limits": {"memory": "4Gi"}},
+        "initContainers": [ctr("a", "1", memory="1Gi")],
+        "containers": [ctr("b", "2", limit="2", memory="512Mi")],
+    }
+    found = effective(spec)
+    assert found.requests["cpu"] == 3, "the pod-level request wins over max(init, app)"
+    assert found.requests["memory"] == 2**30, "a pod-level limit alone leaves the containers' request"
+    assert found.limits["memory"] == 4 * 2**30 and found.limits["cpu"] is None
+    assert found.pod_level == {"cpu", "memory"}
+
+
+def test_a_pod_level_limit_with_no_request_anywhere_is_also_the_request():
+    found = effective({"resources": {"limits": {"cpu": "2"}}, "containers": [ctr("a")]})
+    assert found.requests["cpu"] == 2 and found.limits["cpu"] == 2
+
+
+def test_overhead_adds_to_requests_and_to_bounded_limits_only():
+    spec = {"overhead": {"cpu": "250m", "memory": "120Mi"}, "containers": [ctr("a", "1", limit="1", memory="1Gi")]}
+    found = effective(spec)
+    assert found.requests["cpu"] == Decimal("1.25") and found.limits["cpu"] == Decimal("1.25")
+    assert found.requests["memory"] == 2**30 + 120 * 2**20
+    assert found.limits["memory"] is None, "no container limits memory: the Pod's limit stays unbounded"
