@@ -78,16 +78,19 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
     templates = workloads.pod_templates(work, info)
     if not templates:
-        report.error(f"{obj.get('kind')} has no pod spec at {'.'.join(info.pod_spec_path)}", topic="containers")
+        where = " or ".join(".".join(p) for p in info.paths)
+        report.error(f"{obj.get('kind')} has no pod spec at {where}", topic="containers")
     done: list[tuple[str, planning.Plan]] = []
     for template in templates:
         intent = workloads.intent(info, template)
         plan = planning.plan(work, template, intent=intent, config=config, report=report)
         if plan is None:
             continue
+        init_before = len(template.spec.get("initContainers") or ())
         sidecars.apply(template, plan, config=config, report=report)
         strategies.module(plan.strategy).apply(template, plan, config=config, report=report)
         lifecycle.apply(work, template, plan, config=config, report=report)
+        workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
     if report.has_errors or not done:
