@@ -94,3 +94,26 @@ def test_plan_counts_pod_level_resources_and_overhead_as_the_scheduler_does(tmp_
     found = json.loads(command(["plan", "--output", "json", str(source)]).stdout)
     after = found[0]["podTemplates"][0]["resources"]["after"]
     assert after["podLevel"] == ["cpu"] and after["overhead"] == ["cpu", "memory"]
+
+
+def test_plan_lists_stop_delays_signals_and_retries_of_a_one_container_workload(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: sync\n  annotations:\n"
+        '    seq-fn.dev/retry-on-exit-codes.rsync: "23,24"\n    seq-fn.dev/stop-delay.rsync: "5s"\n'
+        "spec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+        "      containers:\n      - {name: rsync, image: registry.example/rsync:3.2}\n"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata: {name: s}\nkubernetesVersion: "1.35"\n'
+    )
+    ran = command(["plan", "--config", str(config), str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "steps, strategy init-containers: nothing to order" in ran.stdout
+    assert "rsync stops 5s after it is told to" in ran.stdout
+    assert "rsync restarts in place on exit codes 23, 24" in ran.stdout
+    assert "terminationGracePeriodSeconds raised by 5s" in ran.stdout
+    found = json.loads(command(["plan", "-o", "json", "--config", str(config), str(source)]).stdout)
+    template = found[0]["podTemplates"][0]
+    assert template["retryOnExitCodes"] == {"rsync": [23, 24]} and template["stopDelaySeconds"] == {"rsync": 5}
