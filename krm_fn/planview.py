@@ -15,6 +15,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.resources import PodResources
 
@@ -88,6 +89,8 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                         "stopDelaySeconds": dict(plan.stopping.stop_delays),
                         "stopSignals": dict(plan.stopping.stop_signals),
                         "retryOnExitCodes": {k: list(v) for k, v in plan.stopping.retry_exit_codes.items()},
+                        "waitFor": [d.text for d in plan.waits.dependencies],
+                        "waitTimeout": plan.waits.timeout if plan.waits else None,
                         "resources": {
                             "before": _resources_json(view.before.get(path)),
                             "after": _resources_json(view.after.get(path)),
@@ -129,6 +132,8 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             if plan.sidecars:
                 lines.append(f"    sidecars: {', '.join(plan.sidecars)}")
             lines.append(f"    main container: {plan.main}")
+            if plan.waits:
+                lines.append(f"    {wait_for.describe(plan.waits.dependencies, plan.waits.timeout)}")
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         lines.extend(

@@ -25,6 +25,9 @@ STOP_DELAY_PREFIX = f"{GROUP}/stop-delay."
 STOP_SIGNAL_PREFIX = f"{GROUP}/stop-signal."
 RETRY_PREFIX = f"{GROUP}/retry-on-exit-codes."
 LIFECYCLE_PREFIXES = (STOP_DELAY_PREFIX, STOP_SIGNAL_PREFIX, RETRY_PREFIX)
+#: Dependencies outside the Pod, waited for by one init container (see :mod:`krm_fn.sequencing.waits`).
+WAIT_FOR = f"{GROUP}/wait-for"
+WAIT_TIMEOUT = f"{GROUP}/wait-timeout"
 #: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
 SEQUENCED = f"{GROUP}/sequenced"
 

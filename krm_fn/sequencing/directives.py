@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import waits
+from krm_fn.sequencing.durations import GO_DURATION, whole_seconds
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
-_GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED)
+_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED, c.WAIT_FOR, c.WAIT_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,18 @@ class Stopping:
 
 
 @dataclass(frozen=True)
+class Waits:
+    """``wait-for`` and ``wait-timeout``: what to wait for outside the Pod, and for how long (None: the config's)."""
+
+    dependencies: tuple[waits.Dependency, ...] = ()
+    timeout: str | None = None
+    timeout_seconds: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.dependencies)
+
+
+@dataclass(frozen=True)
 class Directives:
     """The parsed annotations; ``paths`` maps each annotation key to the field path it was read from."""
 
@@ -61,10 +73,30 @@ class Directives:
     timeouts: Mapping[str, str] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
     stopping: Stopping = field(default_factory=Stopping)
+    waits: Waits = field(default_factory=Waits)
 
     def path(self, key: str) -> str | None:
         """Where annotation ``key`` was set, for ``field.path``."""
         return self.paths.get(key)
+
+
+def _parse_waits(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) -> Waits:
+    dependencies: tuple[waits.Dependency, ...] = ()
+    if c.WAIT_FOR in merged:
+        dependencies = waits.parse(merged[c.WAIT_FOR], key=c.WAIT_FOR, path=paths[c.WAIT_FOR], report=report)
+    timeout = merged.get(c.WAIT_TIMEOUT)
+    seconds = None
+    if timeout is not None:
+        seconds = whole_seconds(timeout)
+        if seconds is None or seconds < 1:
+            report.error(
+                f"annotation {c.WAIT_TIMEOUT} must be a duration of at least 1s such as 90s or 10m, not {timeout!r}",
+                paths[c.WAIT_TIMEOUT],
+                topic="annotations",
+            )
+        elif not dependencies:
+            report.warn(f"{c.WAIT_TIMEOUT} is ignored: there is no {c.WAIT_FOR}", paths[c.WAIT_TIMEOUT])
+    return Waits(dependencies, timeout.strip() if timeout else None, seconds)
 
 
 #: Signal names Kubernetes accepts in ``lifecycle.stopSignal`` on Linux (Windows accepts SIGTERM and SIGKILL).
@@ -110,8 +142,6 @@ _SIGNALS = frozenset(
         *(f"SIGRTMAX-{i}" for i in range(1, 15)),
     )
 )
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
-_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 #: Kubernetes takes at most 255 values in one ``restartPolicyRules[].exitCodes``.
 _MAX_EXIT_CODES = 255
 
@@ -123,7 +153,7 @@ def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report:
     retries: dict[str, tuple[int, ...]] = {}
     for key, value in merged.items():
         if key.startswith(c.STOP_DELAY_PREFIX):
-            seconds = _whole_seconds(value)
+            seconds = whole_seconds(value)
             if seconds is None or seconds < 1:
                 report.error(
                     f"annotation {key} must be a duration of at least 1s such as 10s or 1m30s, not {value!r}",
@@ -156,16 +186,6 @@ def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report:
                 retries[key.removeprefix(c.RETRY_PREFIX)] = codes
     mine = {k: v for k, v in paths.items() if k.startswith(c.LIFECYCLE_PREFIXES)}
     return Stopping(stop_delays=delays, stop_signals=signals, retry_exit_codes=retries, paths=mine)
-
-
-def _whole_seconds(value: str) -> int | None:
-    """A Go duration in whole seconds, rounded up (``preStop.sleep`` counts whole seconds); None if not one."""
-    text = value.strip()
-    if not _GO_DURATION.match(text):
-        return None
-    total = sum(float(number) * _SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
-    whole = int(total)
-    return whole if whole == total else whole + 1
 
 
 def _exit_codes(value: str) -> tuple[int, ...] | None:
@@ -233,7 +253,7 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         if key.startswith(c.AFTER_PREFIX):
             after[key.removeprefix(c.AFTER_PREFIX)] = _names(value, paths[key], report, allow_empty=True)
         elif key.startswith(c.TIMEOUT_PREFIX):
-            if not _GO_DURATION.match(value.strip()):
+            if not GO_DURATION.match(value.strip()):
                 report.error(
                     f"annotation {key} must be a duration such as 90s, 10m or 1h30m, not {value!r}",
                     paths[key],
@@ -258,6 +278,7 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         timeouts=timeouts,
         paths=paths,
         stopping=_parse_stopping(merged, paths, report),
+        waits=_parse_waits(merged, paths, report),
     )
 
 

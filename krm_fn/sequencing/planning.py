@@ -6,6 +6,7 @@ a plan exists, is unique, and is a step or a sidecar; the step order respects ev
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from krm_fn.sequencing import directives, ordering
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import Intent, Strategy
 from krm_fn.sequencing.directives import Directives
+from krm_fn.sequencing.durations import whole_seconds
 from krm_fn.sequencing.podspec import container_names
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
@@ -35,6 +37,7 @@ class Plan:
     is_dag: bool = False
     timeouts: Mapping[str, str] = field(default_factory=dict)
     stopping: directives.Stopping = field(default_factory=directives.Stopping)
+    waits: directives.Waits = field(default_factory=directives.Waits)
 
     @property
     def main(self) -> str:
@@ -61,7 +64,7 @@ def plan(
         return None
     order = _order(steps, sidecars, asked, report)
     _check_stopping_names(asked, names, report)
-    if order is None or (len(order) == 1 and not sidecars and not asked.stopping):
+    if order is None or (len(order) == 1 and not sidecars and not asked.stopping and not asked.waits):
         return None
     strategy = _strategy(intent, asked, config, report)
     needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
@@ -96,7 +99,15 @@ def plan(
         is_dag=is_dag,
         timeouts=dict(asked.timeouts),
         stopping=asked.stopping,
+        waits=_waits(asked.waits, config),
     )
+
+
+def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
+    """The workload's waits with the timeout resolved: its annotation, else the config's ``waitFor.timeout``."""
+    if asked.timeout is not None:
+        return asked
+    return dataclasses.replace(asked, timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
 
 
 def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:

@@ -17,7 +17,7 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import lifecycle, planning, podspec, selection, sidecars, strategies, workloads
+from krm_fn.sequencing import lifecycle, planning, podspec, selection, sidecars, strategies, waits, workloads
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
@@ -90,6 +90,14 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         sidecars.apply(template, plan, config=config, report=report)
         strategies.module(plan.strategy).apply(template, plan, config=config, report=report)
         lifecycle.apply(work, template, plan, config=config, report=report)
+        waits.apply(
+            template,
+            plan.waits.dependencies,
+            timeout=plan.waits.timeout,
+            seconds=plan.waits.timeout_seconds,
+            config=config,
+            report=report,
+        )
         workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
@@ -171,7 +179,9 @@ def _summary(done: list[tuple[str, planning.Plan]]) -> str:
         else:
             text = strategies.module(plan.strategy).describe(plan)
             text += f"; {sidecar_text}" if plan.sidecars else ""
-        text = "; ".join(filter(None, [text, *lifecycle.describe(plan)]))
+        text = "; ".join(
+            filter(None, [text, waits.describe(plan.waits.dependencies, plan.waits.timeout), *lifecycle.describe(plan)])
+        )
         parts.append(f"{path}: {text}" if len(done) > 1 else text)
     return "; ".join(parts)
 
