@@ -48,16 +48,19 @@ _SECURITY = {
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 #: $1: seconds, $2: the timeout as written; then pairs of (kind, dependency). busybox's nc has -z only in some
-#: builds (Debian's lacks it); without -z it connects and quits at the end of its empty stdin.
+#: builds (Debian's lacks it); without -z, ``-e true`` ends the connection once it is made (a server that keeps it
+#: open, as a database does, would otherwise hold nc until its own timeout).
 SCRIPT = """\
 seconds=$1; written=$2; shift 2
 deadline=$(( $(date +%s) + seconds ))
-if nc --help 2>&1 | grep -q -e ' -z'; then zero=-z; else zero=; fi
+if nc --help 2>&1 | grep -q -e ' -z'; then zero=yes; else zero=; fi
 while [ $# -gt 1 ]; do
   kind=$1; what=$2; shift 2
   echo "seq-fn-wait: waiting for $what"
   until case $kind in
-      tcp) hostport=${what#tcp://}; timeout 5 nc $zero -w 2 "${hostport%:*}" "${hostport##*:}" </dev/null ;;
+      tcp) hostport=${what#tcp://}; host=${hostport%:*}; port=${hostport##*:}
+        if [ -n "$zero" ]; then timeout 10 nc -z -w 2 "$host" "$port"
+        else timeout 10 nc -w 2 "$host" "$port" -e true; fi ;;
       http) timeout 10 wget -q -O /dev/null "$what" ;;
       file) test -e "${what#file:}" ;;
     esac >/dev/null 2>&1

@@ -27,8 +27,9 @@ from tests.runtime import podman
 
 pytestmark = pytest.mark.runtime
 
-IMAGE = "localhost/seq-fn-test-busybox-net:local"
-APPLETS = ("sh", "nc", "wget", "timeout", "date", "grep", "test", "sleep", "echo", "cat")
+APPLETS = ("sh", "nc", "wget", "timeout", "date", "grep", "test", "sleep", "echo", "cat", "true")
+#: Built by this module; the name changes when the applets do (podman keeps an image once built).
+IMAGE = "localhost/seq-fn-test-busybox-net:2"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,6 +67,7 @@ def late_dependencies(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     shared.chmod(0o755)
     stop = threading.Event()
     servers: list[Any] = []
+    held: list[socket.socket] = []
 
     def bring_up() -> None:
         time.sleep(3)
@@ -79,7 +81,7 @@ def late_dependencies(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
         while not stop.is_set():
             listener.settimeout(0.5)
             try:
-                listener.accept()[0].close()
+                held.append(listener.accept()[0])  # kept open, as a database keeps a connection it waits on
             except OSError:
                 continue
 
@@ -88,6 +90,8 @@ def late_dependencies(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     yield tcp_port, http_port, shared
     stop.set()
     thread.join(timeout=5)
+    for connection in held:
+        connection.close()
     for server in servers:
         if isinstance(server, http.server.HTTPServer):
             server.shutdown()
@@ -135,7 +139,7 @@ def test_the_wait_holds_the_pod_until_late_dependencies_are_up(tmp_path: Path, l
     waits = f"tcp://127.0.0.1:{tcp_port},http://127.0.0.1:{http_port}/,file:/shared/ready"
     # The app checks for itself that every dependency is up when it starts.
     app = (
-        f"test -e /shared/ready && nc -w 2 127.0.0.1 {tcp_port} </dev/null && "
+        f"test -e /shared/ready && nc -w 2 127.0.0.1 {tcp_port} -e true && "
         f"wget -q -O /dev/null http://127.0.0.1:{http_port}/ && echo app started"
     )
     pod = sequenced_pod("seq-fn-wait-late", waits, "60s", shared, app)
