@@ -15,7 +15,8 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
-from krm_fn.sequencing import planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.resources import PodResources
 
@@ -108,6 +109,11 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                         "dag": plan.is_dag,
                         "sidecars": list(plan.sidecars),
                         "main": plan.main,
+                        "stopDelaySeconds": dict(plan.stopping.stop_delays),
+                        "stopSignals": dict(plan.stopping.stop_signals),
+                        "retryOnExitCodes": {k: list(v) for k, v in plan.stopping.retry_exit_codes.items()},
+                        "waitFor": [d.text for d in plan.waits.dependencies],
+                        "waitTimeout": plan.waits.timeout if plan.waits else None,
                         "resources": {
                             "before": _resources_json(view.before.get(path)),
                             "after": _resources_json(view.after.get(path)),
@@ -128,6 +134,8 @@ def _resources_json(found: PodResources | None) -> dict[str, Any] | None:
         "qosClass": found.qos,
         "requests": {k: resources.render(k, v) for k, v in found.requests.items()},
         "limits": {k: resources.render(k, v) if v is not None else None for k, v in found.limits.items()},
+        "podLevel": sorted(found.pod_level),
+        "overhead": sorted(found.overhead),
     }
 
 
@@ -141,7 +149,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
         for path, plan in view.plans:
             prefix = f"  {path}: " if len(view.plans) > 1 else "  "
             lines.append(f"{prefix}{plan.intent}, strategy {plan.strategy}: "
-                         f"{strategies.describe(plan)}")  # fmt: skip
+                         f"{strategies.describe(plan) or 'nothing to order'}")  # fmt: skip
             edges = [f"{s} after {', '.join(w)}" for s, w in plan.waits_for.items() if w]
             if plan.is_dag:
                 lines.append(f"    DAG: {'; '.join(edges)}")
@@ -150,6 +158,9 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             if plan.sidecars:
                 lines.append(f"    sidecars: {', '.join(plan.sidecars)}")
             lines.append(f"    main container: {plan.main}")
+            if plan.waits:
+                lines.append(f"    {wait_for.describe(plan.waits.dependencies, plan.waits.timeout)}")
+            lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
@@ -170,7 +181,12 @@ def _resource_lines(before: PodResources | None, after: PodResources | None) -> 
             b = resources.render(name, new.get(name)) if new.get(name) is not None else "none"
             rows.append(f"    {kind}.{name}: {a} -> {b}")
     rows.append(f"    qos class: {before.qos} -> {after.qos}")
-    return ["    pod resources (effective):", *rows]
+    notes = ""
+    if after.pod_level:
+        notes += f"; pod-level spec.resources sets {', '.join(sorted(after.pod_level))} whatever the order"
+    if after.overhead:
+        notes += f"; spec.overhead adds {', '.join(sorted(after.overhead))}"
+    return [f"    pod resources (effective{notes}):", *rows]
 
 
 def as_mermaid(views: Sequence[WorkloadView]) -> str:

@@ -100,7 +100,8 @@ def test_the_entrypoint_copy_container_leaves_a_best_effort_pod_best_effort(tmp_
     assert "qos class: BestEffort -> BestEffort" in ran.stdout
     assert "requests." not in ran.stdout, "no requests before, none after"
     found = json.loads(command(["plan", "-o", "json", str(source)]).stdout)[0]["podTemplates"][0]["resources"]
-    assert found["before"] == found["after"] == {"qosClass": "BestEffort", "requests": {}, "limits": {}}
+    assert found["before"] == found["after"]
+    assert found["after"] == {"qosClass": "BestEffort", "requests": {}, "limits": {}, "podLevel": [], "overhead": []}
 
 
 def test_plan_shows_the_waits_of_order_with_after(tmp_path: Path):
@@ -110,3 +111,57 @@ def test_plan_shows_the_waits_of_order_with_after(tmp_path: Path):
     assert "waits: b after a; c after b, a" in ran.stdout
     assert "qos class: Guaranteed -> Guaranteed" in ran.stdout
     assert "requests.cpu: 1550m -> 1550m" in ran.stdout
+
+
+POD_LEVEL = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: etl, annotations: {seq-fn.dev/enabled: "true"}}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      runtimeClassName: kata
+      overhead: {cpu: 250m, memory: 160Mi}
+      resources:
+        requests: {cpu: "4"}
+      containers:
+      - {name: extract, image: busybox, resources: {requests: {cpu: "1", memory: 256Mi}}}
+      - {name: load, image: busybox, resources: {requests: {cpu: "2", memory: 1Gi}}}
+"""
+
+
+def test_plan_counts_pod_level_resources_and_overhead_as_the_scheduler_does(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(POD_LEVEL)
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "pod-level spec.resources sets cpu whatever the order; spec.overhead adds cpu, memory" in ran.stdout
+    assert "requests.cpu: 4250m -> 4250m" in ran.stdout, "the pod-level request holds, plus the overhead"
+    assert "requests.memory: 1440Mi -> 1184Mi" in ran.stdout, "memory is still the containers' total, plus overhead"
+    found = json.loads(command(["plan", "--output", "json", str(source)]).stdout)
+    after = found[0]["podTemplates"][0]["resources"]["after"]
+    assert after["podLevel"] == ["cpu"] and after["overhead"] == ["cpu", "memory"]
+
+
+def test_plan_lists_stop_delays_signals_and_retries_of_a_one_container_workload(tmp_path: Path):
+    source = tmp_path / "job.yaml"
+    source.write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: sync\n  annotations:\n"
+        '    seq-fn.dev/retry-on-exit-codes.rsync: "23,24"\n    seq-fn.dev/stop-delay.rsync: "5s"\n'
+        "spec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+        "      containers:\n      - {name: rsync, image: registry.example/rsync:3.2}\n"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata: {name: s}\nkubernetesVersion: "1.35"\n'
+    )
+    ran = command(["plan", "--config", str(config), str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "steps, strategy init-containers: nothing to order" in ran.stdout
+    assert "rsync stops 5s after it is told to" in ran.stdout
+    assert "rsync restarts in place on exit codes 23, 24" in ran.stdout
+    assert "terminationGracePeriodSeconds raised by 5s" in ran.stdout
+    found = json.loads(command(["plan", "-o", "json", "--config", str(config), str(source)]).stdout)
+    template = found[0]["podTemplates"][0]
+    assert template["retryOnExitCodes"] == {"rsync": [23, 24]} and template["stopDelaySeconds"] == {"rsync": 5}

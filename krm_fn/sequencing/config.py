@@ -26,6 +26,13 @@ DEFAULT_ENTRYPOINT_IMAGE = (
 )
 
 
+#: busybox 1.36.1 (its shell, nc, wget and timeout do the waiting for ``seq-fn.dev/wait-for``), by the digest of
+#: its multi-arch index on Docker Hub, as public manifests pin it. Override with ``waitFor.image``.
+DEFAULT_WAIT_IMAGE = (
+    "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662"
+)
+
+
 @dataclass(frozen=True)
 class WorkloadKind:
     """A pod-bearing kind the user adds: where its pod spec sits and whether its containers run to completion."""
@@ -58,6 +65,9 @@ class SequenceConfig:
     on_error: c.OnError = c.OnError.STOP
     entrypoint: EntrypointConfig = field(default_factory=EntrypointConfig)
     workload_kinds: tuple[WorkloadKind, ...] = ()
+    alpha_features: frozenset[str] = frozenset()
+    wait_image: str = DEFAULT_WAIT_IMAGE
+    wait_timeout: str = "10m"
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, Any]) -> SequenceConfig:
@@ -85,6 +95,9 @@ class SequenceConfig:
                 )
                 for w in fields.get("workloadKinds") or ()
             ),
+            alpha_features=frozenset(fields.get("alphaFeatures") or ()),
+            wait_image=(fields.get("waitFor") or {}).get("image", DEFAULT_WAIT_IMAGE),
+            wait_timeout=(fields.get("waitFor") or {}).get("timeout", "10m"),
         )
 
     @property

@@ -20,6 +20,14 @@ ENABLED = f"{GROUP}/enabled"
 SKIP = f"{GROUP}/skip"
 #: Budget of the startup gate of a sidecar or start-order container (its startupProbe).
 START_TIMEOUT_PREFIX = f"{GROUP}/start-timeout."
+#: Container stop and restart behaviour, per container (see :mod:`krm_fn.sequencing.lifecycle`).
+STOP_DELAY_PREFIX = f"{GROUP}/stop-delay."
+STOP_SIGNAL_PREFIX = f"{GROUP}/stop-signal."
+RETRY_PREFIX = f"{GROUP}/retry-on-exit-codes."
+LIFECYCLE_PREFIXES = (STOP_DELAY_PREFIX, STOP_SIGNAL_PREFIX, RETRY_PREFIX)
+#: Dependencies outside the Pod, waited for by one init container (see :mod:`krm_fn.sequencing.waits`).
+WAIT_FOR = f"{GROUP}/wait-for"
+WAIT_TIMEOUT = f"{GROUP}/wait-timeout"
 #: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
 SEQUENCED = f"{GROUP}/sequenced"
 
@@ -29,13 +37,26 @@ DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 #: section of the troubleshooting page shipped in the package (krm_fn/troubleshooting.md).
 EXPLAIN = "seq-fn explain"
 
-#: Fields Kubernetes forbids on an init container that is not a native sidecar.
-FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe", "resizePolicy")
-#: Native sidecars accept probes and lifecycle, but ``resizePolicy`` only from this version on.
+#: Fields Kubernetes forbids on an init container that is not a native sidecar (``resizePolicy``: see below).
+FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
+#: Native sidecars accept probes and lifecycle, but ``resizePolicy`` only from this version on (in-place resize
+#: beta); plain init containers accept it from then too, except an entry with ``restartPolicy: RestartContainer``.
 SIDECAR_RESIZE_POLICY_SINCE = (1, 33)
+INIT_RESIZE_POLICY_SINCE = (1, 33)
+#: ``lifecycle.preStop.sleep`` (PodLifecycleSleepAction) is beta and on by default from this version.
+PRESTOP_SLEEP_SINCE = (1, 30)
+#: ``lifecycle.stopSignal`` (ContainerStopSignals) exists from this version, alpha and off by default.
+STOP_SIGNAL_SINCE = (1, 33)
+STOP_SIGNAL_FEATURE = "ContainerStopSignals"
+#: Per-container ``restartPolicy`` with ``restartPolicyRules`` (ContainerRestartRules, KEP-5307): beta, on by default.
+RESTART_RULES_SINCE = (1, 35)
+#: What Kubernetes gives a Pod to stop when ``terminationGracePeriodSeconds`` is not set.
+DEFAULT_GRACE_SECONDS = 30
 #: Native sidecars (init containers with ``restartPolicy: Always``) are on by default from this version.
 NATIVE_SIDECARS_SINCE = (1, 29)
 DEFAULT_KUBERNETES_VERSION = "1.29"
+#: Alpha Kubernetes features the functionConfig can declare enabled on every cluster (``alphaFeatures``).
+ALPHA_FEATURES = (STOP_SIGNAL_FEATURE,)
 
 
 class Strategy(StrEnum):

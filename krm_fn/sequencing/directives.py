@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import waits
+from krm_fn.sequencing.durations import GO_DURATION, whole_seconds
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
-_GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED)
+_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED, c.WAIT_FOR, c.WAIT_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """How named containers stop and restart: ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>``.
+
+    Each asks for something of its own (a one-container workload can ask for it too), so planning lets a
+    workload through when any is set. Values are parsed and checked here; where each may go is the
+    :mod:`~krm_fn.sequencing.lifecycle` module's to decide, once the strategy has placed the containers.
+    """
+
+    stop_delays: Mapping[str, int] = field(default_factory=dict)
+    stop_signals: Mapping[str, str] = field(default_factory=dict)
+    retry_exit_codes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    paths: Mapping[str, str] = field(default_factory=dict)
+
+    def path(self, key: str) -> str | None:
+        """Where annotation ``key`` was set, for ``field.path``."""
+        return self.paths.get(key)
+
+    def __bool__(self) -> bool:
+        return bool(self.stop_delays or self.stop_signals or self.retry_exit_codes)
+
+    def names(self) -> dict[str, str]:
+        """Every container named, with the annotation key that names it (the first, by key order)."""
+        found: dict[str, str] = {}
+        for prefix, values in (
+            (c.STOP_DELAY_PREFIX, self.stop_delays),
+            (c.STOP_SIGNAL_PREFIX, self.stop_signals),
+            (c.RETRY_PREFIX, self.retry_exit_codes),
+        ):
+            for name in values:
+                found.setdefault(name, prefix + name)
+        return found
+
+
+@dataclass(frozen=True)
+class Waits:
+    """``wait-for`` and ``wait-timeout``: what to wait for outside the Pod, and for how long (None: the config's)."""
+
+    dependencies: tuple[waits.Dependency, ...] = ()
+    timeout: str | None = None
+    timeout_seconds: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.dependencies)
 
 
 @dataclass(frozen=True)
@@ -29,10 +73,131 @@ class Directives:
     timeouts: Mapping[str, str] = field(default_factory=dict)
     start_timeouts: Mapping[str, float] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
+    stopping: Stopping = field(default_factory=Stopping)
+    waits: Waits = field(default_factory=Waits)
 
     def path(self, key: str) -> str | None:
         """Where annotation ``key`` was set, for ``field.path``."""
         return self.paths.get(key)
+
+
+def _parse_waits(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) -> Waits:
+    dependencies: tuple[waits.Dependency, ...] = ()
+    if c.WAIT_FOR in merged:
+        dependencies = waits.parse(merged[c.WAIT_FOR], key=c.WAIT_FOR, path=paths[c.WAIT_FOR], report=report)
+    timeout = merged.get(c.WAIT_TIMEOUT)
+    seconds = None
+    if timeout is not None:
+        seconds = whole_seconds(timeout)
+        if seconds is None or seconds < 1:
+            report.error(
+                f"annotation {c.WAIT_TIMEOUT} must be a duration of at least 1s such as 90s or 10m, not {timeout!r}",
+                paths[c.WAIT_TIMEOUT],
+                topic="annotations",
+            )
+        elif not dependencies:
+            report.warn(f"{c.WAIT_TIMEOUT} is ignored: there is no {c.WAIT_FOR}", paths[c.WAIT_TIMEOUT])
+    return Waits(dependencies, timeout.strip() if timeout else None, seconds)
+
+
+#: Signal names Kubernetes accepts in ``lifecycle.stopSignal`` on Linux (Windows accepts SIGTERM and SIGKILL).
+_SIGNALS = frozenset(
+    (
+        "SIGABRT",
+        "SIGALRM",
+        "SIGBUS",
+        "SIGCHLD",
+        "SIGCLD",
+        "SIGCONT",
+        "SIGFPE",
+        "SIGHUP",
+        "SIGILL",
+        "SIGINT",
+        "SIGIO",
+        "SIGIOT",
+        "SIGKILL",
+        "SIGPIPE",
+        "SIGPOLL",
+        "SIGPROF",
+        "SIGPWR",
+        "SIGQUIT",
+        "SIGSEGV",
+        "SIGSTKFLT",
+        "SIGSTOP",
+        "SIGSYS",
+        "SIGTERM",
+        "SIGTRAP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGVTALRM",
+        "SIGWINCH",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGRTMIN",
+        "SIGRTMAX",
+        *(f"SIGRTMIN+{i}" for i in range(1, 16)),
+        *(f"SIGRTMAX-{i}" for i in range(1, 15)),
+    )
+)
+#: Kubernetes takes at most 255 values in one ``restartPolicyRules[].exitCodes``.
+_MAX_EXIT_CODES = 255
+
+
+def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) -> Stopping:
+    """The stop-delay, stop-signal and retry-on-exit-codes annotations, each value checked."""
+    delays: dict[str, int] = {}
+    signals: dict[str, str] = {}
+    retries: dict[str, tuple[int, ...]] = {}
+    for key, value in merged.items():
+        if key.startswith(c.STOP_DELAY_PREFIX):
+            seconds = whole_seconds(value)
+            if seconds is None or seconds < 1:
+                report.error(
+                    f"annotation {key} must be a duration of at least 1s such as 10s or 1m30s, not {value!r}",
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                delays[key.removeprefix(c.STOP_DELAY_PREFIX)] = seconds
+        elif key.startswith(c.STOP_SIGNAL_PREFIX):
+            signal = value.strip().upper()
+            signal = signal if signal.startswith("SIG") else f"SIG{signal}"
+            if signal not in _SIGNALS:
+                report.error(
+                    f"annotation {key} must name a signal such as SIGINT, SIGQUIT or SIGUSR1, not {value!r}",
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                signals[key.removeprefix(c.STOP_SIGNAL_PREFIX)] = signal
+        elif key.startswith(c.RETRY_PREFIX):
+            codes = _exit_codes(value)
+            if codes is None:
+                report.error(
+                    f"annotation {key} must list exit codes from 1 to 255 separated by commas, such as "
+                    f'"42,75", not {value!r}',
+                    paths[key],
+                    topic="annotations",
+                )
+            else:
+                retries[key.removeprefix(c.RETRY_PREFIX)] = codes
+    mine = {k: v for k, v in paths.items() if k.startswith(c.LIFECYCLE_PREFIXES)}
+    return Stopping(stop_delays=delays, stop_signals=signals, retry_exit_codes=retries, paths=mine)
+
+
+def _exit_codes(value: str) -> tuple[int, ...] | None:
+    """``"42, 75"`` -> ``(42, 75)``; None unless every part is an exit code 1..255 (0 is success) and not repeated."""
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() for p in parts):
+        return None
+    codes = tuple(int(p) for p in parts)
+    if any(not 1 <= code <= _MAX_EXIT_CODES for code in codes) or len(set(codes)) != len(codes):
+        return None
+    return codes
 
 
 def workload_flag(obj: Mapping[str, Any], key: str) -> str | None:
@@ -94,17 +259,21 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         elif key.startswith(c.AFTER_PREFIX):
             after[key.removeprefix(c.AFTER_PREFIX)] = _names(value, paths[key], report, allow_empty=True)
         elif key.startswith(c.TIMEOUT_PREFIX):
-            if not _GO_DURATION.match(value.strip()):
+            if not GO_DURATION.match(value.strip()):
                 report.error(
                     f"annotation {key} must be a duration such as 90s, 10m or 1h30m, not {value!r}",
                     paths[key],
                     topic="annotations",
                 )
             timeouts[key.removeprefix(c.TIMEOUT_PREFIX)] = value.strip()
+        elif key.startswith(c.LIFECYCLE_PREFIXES):
+            continue  # _parse_stopping
         elif key not in _KNOWN:
             report.warn(
                 f"unknown annotation {key} is ignored (known: {', '.join(_KNOWN)}, "
-                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>, {c.START_TIMEOUT_PREFIX}<container>)",
+                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>, {c.START_TIMEOUT_PREFIX}<container>, "
+                + ", ".join(f"{p}<container>" for p in c.LIFECYCLE_PREFIXES)
+                + ")",
                 paths[key],
             )
     return Directives(
@@ -115,21 +284,22 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
         timeouts=timeouts,
         start_timeouts=start_timeouts,
         paths=paths,
+        stopping=_parse_stopping(merged, paths, report),
+        waits=_parse_waits(merged, paths, report),
     )
 
 
 def _seconds(value: str, key: str, path: str, report: Report) -> float | None:
-    """A positive Go duration (``90s``, ``5m``, ``1h30m``) in seconds; an error naming the annotation otherwise."""
-    text = value.strip()
-    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
-    if not _GO_DURATION.match(text) or seconds <= 0:
+    """A positive Go duration (``90s``, ``5m``, ``1h30m``) in whole seconds; else an error naming the annotation."""
+    seconds = whole_seconds(value)
+    if not seconds:
         report.error(
             f"annotation {key} must be a positive duration such as 90s, 5m or 1h30m, not {value!r}",
             path,
             topic="annotations",
         )
         return None
-    return seconds
+    return float(seconds)
 
 
 def _names(value: str, path: str, report: Report, *, allow_empty: bool = False) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ a plan exists, is unique, and is a step or a sidecar; the step order respects ev
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from krm_fn.sequencing import directives, known_sidecars, ordering
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.constants import Intent, Strategy
 from krm_fn.sequencing.directives import Directives
+from krm_fn.sequencing.durations import whole_seconds
 from krm_fn.sequencing.podspec import container_names
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
@@ -44,6 +46,8 @@ class Plan:
     recognised: tuple[str, ...] = ()
     has_deadline: bool = True
     deadline_path: str | None = None
+    stopping: directives.Stopping = field(default_factory=directives.Stopping)
+    waits: directives.Waits = field(default_factory=directives.Waits)
 
     @property
     def main(self) -> str:
@@ -71,7 +75,8 @@ def plan(
         )
         return None
     order = _order(steps, sidecars, asked, report)
-    if order is None or (len(order) == 1 and not sidecars):
+    _check_stopping_names(asked, names, report)
+    if order is None or (len(order) == 1 and not sidecars and not asked.stopping and not asked.waits):
         return None
     strategy = _strategy(intent, asked, config, report)
     needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
@@ -112,6 +117,8 @@ def plan(
         recognised=tuple(recognised),
         has_deadline=has_deadline,
         deadline_path=deadline_path,
+        stopping=asked.stopping,
+        waits=_waits(asked.waits, config),
     )
 
 
@@ -152,6 +159,24 @@ def _deadline(obj: Mapping[str, object], template: PodTemplate) -> tuple[bool, s
                 return True, ""
     where = specs[-2] if len(specs) > 1 else template.path
     return False, f"{where}.activeDeadlineSeconds"
+
+
+def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
+    """The workload's waits with the timeout resolved: its annotation, else the config's ``waitFor.timeout``."""
+    if asked.timeout is not None:
+        return asked
+    return dataclasses.replace(asked, timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
+
+
+def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:
+    """Stop and retry annotations must name a container of this pod spec (a step or a sidecar)."""
+    for name, key in asked.stopping.names().items():
+        if name not in names:
+            report.error(
+                f"{key} names {name!r}, which is not a container (containers: {', '.join(names)})",
+                asked.path(key),
+                topic="annotations",
+            )
 
 
 def _sidecars(names: Sequence[str], asked: Directives, config: SequenceConfig, report: Report) -> list[str]:

@@ -106,23 +106,73 @@ def add_init(template: PodTemplate, container: Container) -> tuple[str, Containe
     return f"{template.path}.initContainers[{len(init) - 1}]", container
 
 
-def check_plain_init(container: Container, *, path: str, drop: bool, report: Report) -> None:
-    """A plain init container may not carry probes, lifecycle or resizePolicy: refuse, or drop with a warning."""
-    name = container["name"]
+def check_plain_init(
+    container: Container, *, path: str, drop: bool, kubernetes_version: tuple[int, int], report: Report
+) -> None:
+    """A plain init container may not carry probes or lifecycle: refuse, or drop with a warning.
+
+    ``resizePolicy`` is accepted from 1.33, but not an entry that restarts the container on resize
+    (``RestartContainer``): Kubernetes refuses that on an init container that is not a sidecar.
+    """
     for key in c.FORBIDDEN_ON_INIT:
-        if key not in container:
-            continue
+        if key in container:
+            _incompatible(container, key, path=path, drop=drop, report=report)
+    if "resizePolicy" in container:
+        if kubernetes_version < c.INIT_RESIZE_POLICY_SINCE:
+            since = ".".join(map(str, c.INIT_RESIZE_POLICY_SINCE))
+            _incompatible(container, "resizePolicy", path=path, drop=drop, report=report, until=since)
+        else:
+            _check_init_resize_policy(container, path=f"{path}.resizePolicy", drop=drop, report=report)
+    warn_named_ports(container, path=path, report=report)
+
+
+def _incompatible(
+    container: Container, key: str, *, path: str, drop: bool, report: Report, until: str | None = None
+) -> None:
+    name = container["name"]
+    before = f" before Kubernetes {until}" if until else ""
+    if drop:
+        del container[key]
+        report.warn(f"dropped {key} of {name!r}: Kubernetes forbids it on an init container{before}", f"{path}.{key}")
+        return
+    ways = "remove it, set onIncompatibleFields: drop, or use strategy entrypoint (keeps steps as containers)"
+    if until:
+        ways = f"raise kubernetesVersion to {until} or newer, " + ways
+    report.error(
+        f"container {name!r} has {key}, which Kubernetes forbids on an init container{before}: {ways}",
+        f"{path}.{key}",
+        topic="incompatible-fields",
+    )
+
+
+def _check_init_resize_policy(container: Container, *, path: str, drop: bool, report: Report) -> None:
+    """Entries with ``restartPolicy: RestartContainer`` are refused on a plain init container; the others stay."""
+    entries = container["resizePolicy"]
+    if not isinstance(entries, list):
+        return
+    restarting = [
+        i for i, e in enumerate(entries) if isinstance(e, Mapping) and e.get("restartPolicy") == "RestartContainer"
+    ]
+    name = container["name"]
+    for index in reversed(restarting) if drop else restarting:
+        resource = entries[index].get("resourceName")
         if drop:
-            del container[key]
-            report.warn(f"dropped {key} of {name!r}: Kubernetes forbids it on an init container", f"{path}.{key}")
+            del entries[index]
+            report.warn(
+                f"dropped the resizePolicy entry for {resource} of {name!r}: Kubernetes refuses RestartContainer on "
+                "an init container that is not a sidecar",
+                f"{path}[{index}]",
+            )
         else:
             report.error(
-                f"container {name!r} has {key}, which Kubernetes forbids on an init container: remove it, set "
+                f"container {name!r} restarts on a {resource} resize (resizePolicy RestartContainer), which "
+                "Kubernetes refuses on an init container that is not a sidecar: use NotRequired, set "
                 "onIncompatibleFields: drop, or use strategy entrypoint (keeps steps as containers)",
-                f"{path}.{key}",
+                f"{path}[{index}].restartPolicy",
                 topic="incompatible-fields",
             )
-    warn_named_ports(container, path=path, report=report)
+    if drop and not entries:
+        del container["resizePolicy"]
 
 
 def warn_named_ports(container: Container, *, path: str, report: Report) -> None:

@@ -2,8 +2,13 @@
 
 Kubernetes counts a plain init container as a maximum (it runs alone) and a native sidecar as a sum (it keeps
 running): for each resource, ``Pod = max(max_i(sidecars started before i + init_i), all sidecars + all app
-containers)`` (KEP-753; pod overhead left out). Turning three parallel containers into two init steps and one
-main container therefore often lowers what a Pod asks for.
+containers)`` (KEP-753). Turning three parallel containers into two init steps and one main container therefore
+often lowers what a Pod asks for.
+
+The scheduler then applies two pod-level fields (``component-helpers/resource``): ``spec.resources``
+(PodLevelResources, beta and on from 1.34) replaces the containers' total for each resource it names (cpu, memory,
+hugepages-*), and ``spec.overhead`` (set by a RuntimeClass) is added to the requests and to every bounded limit.
+With pod-level resources set, sequencing the containers does not change what the Pod asks for those resources.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ class PodResources:
     requests: Mapping[str, Decimal]
     limits: Mapping[str, Decimal | None]
     qos: str = ""
+    pod_level: frozenset[str] = frozenset()
+    overhead: frozenset[str] = frozenset()
 
 
 def effective(spec: Mapping[str, Any]) -> PodResources:
@@ -67,16 +74,52 @@ def effective(spec: Mapping[str, Any]) -> PodResources:
     names = sorted({r for c in [*init, *app] for kind in ("requests", "limits") for r in _amounts(c, kind)})
     requests = {r: _total(init, app, r, "requests") for r in names}
     limits = {r: _total(init, app, r, "limits") for r in names}
-    return PodResources({r: v for r, v in requests.items() if v is not None}, limits, qos_class(spec))
+    pod_level = _pod_level(spec, requests, limits)
+    overhead = _quantities(spec.get("overhead"))
+    for name, value in overhead.items():
+        requests[name] = (requests.get(name) or Decimal(0)) + value
+        bounded = limits.get(name)
+        if bounded is not None:
+            limits[name] = bounded + value
+    return PodResources(
+        {r: v for r, v in requests.items() if v is not None},
+        limits,
+        qos_class(spec),
+        frozenset(pod_level),
+        frozenset(overhead),
+    )
+
+
+def _pod_level(spec: Mapping[str, Any], requests: dict[str, Any], limits: dict[str, Any]) -> set[str]:
+    """Apply ``spec.resources`` in place; returns the resources it set.
+
+    A pod-level limit without a pod-level request defaults the request the way the API server does: to the
+    containers' total when some container requests that resource, else to the limit.
+    """
+    found = spec.get("resources")
+    if not isinstance(found, Mapping):
+        return set()
+    pod_requests, pod_limits = _quantities(found.get("requests")), _quantities(found.get("limits"))
+    for name, value in pod_limits.items():
+        limits[name] = value
+        if name not in pod_requests and not requests.get(name):
+            requests[name] = value
+    requests.update(pod_requests)
+    return set(pod_requests) | set(pod_limits)
+
+
+def _quantities(found: Any) -> dict[str, Decimal]:
+    out = {}
+    for name, raw in (found or {}).items() if isinstance(found, Mapping) else ():
+        value = quantity(raw)
+        if value is not None:
+            out[str(name)] = value
+    return out
 
 
 def _amounts(container: Mapping[str, Any], kind: str) -> dict[str, Decimal]:
     found = ((container.get("resources") or {}).get(kind) or {}) if isinstance(container, Mapping) else {}
-    out = {}
-    for name, raw in found.items():
-        value = quantity(raw)
-        if value is not None:
-            out[str(name)] = value
+    out = _quantities(found)
     if kind == "requests":  # Kubernetes defaults a missing request to the limit
         for name, value in _amounts(container, "limits").items():
             out.setdefault(name, value)

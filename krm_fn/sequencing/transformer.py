@@ -17,7 +17,7 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import planning, podspec, selection, services, sidecars, strategies, workloads
+from krm_fn.sequencing import lifecycle, planning, podspec, selection, services, sidecars, strategies, waits, workloads
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
@@ -79,15 +79,27 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
     templates = workloads.pod_templates(work, info)
     if not templates:
-        report.error(f"{obj.get('kind')} has no pod spec at {'.'.join(info.pod_spec_path)}", topic="containers")
+        where = " or ".join(".".join(p) for p in info.paths)
+        report.error(f"{obj.get('kind')} has no pod spec at {where}", topic="containers")
     done: list[tuple[str, planning.Plan]] = []
     for template in templates:
         intent = workloads.intent(info, template)
         plan = planning.plan(work, template, intent=intent, config=config, report=report)
         if plan is None:
             continue
+        init_before = len(template.spec.get("initContainers") or ())
         sidecars.apply(template, plan, config=config, report=report)
         strategies.module(plan.strategy).apply(template, plan, config=config, report=report)
+        lifecycle.apply(work, template, plan, config=config, report=report)
+        waits.apply(
+            template,
+            plan.waits.dependencies,
+            timeout=plan.waits.timeout,
+            seconds=plan.waits.timeout_seconds,
+            config=config,
+            report=report,
+        )
+        workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
     if report.has_errors or not done:
@@ -200,7 +212,16 @@ def _already_done(obj: Mapping[str, Any], config: SequenceConfig) -> str | None:
 def _summary(done: list[tuple[str, planning.Plan]], gates: list[str]) -> str:
     parts = []
     for path, plan in done:
-        text = strategies.describe(plan)
+        text = "; ".join(
+            filter(
+                None,
+                [
+                    strategies.describe(plan),
+                    waits.describe(plan.waits.dependencies, plan.waits.timeout),
+                    *lifecycle.describe(plan),
+                ],
+            )
+        )
         if plan.recognised:
             text += f" ({', '.join(plan.recognised)}: well-known long-running, so started first)"
         parts.append(f"{path}: {text}" if len(done) > 1 else text)

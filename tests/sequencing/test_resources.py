@@ -94,3 +94,29 @@ def test_a_burstable_pod_keeps_its_effective_requests_with_sidecars_before_the_c
     assert got == {"requests": {"cpu": "5m"}}, "memory: no regular container asks for it, so the copy asks for none"
     after = {**spec, "initContainers": [*spec["initContainers"], {"name": "copy", "resources": got}]}
     assert effective(after) == effective(spec) and qos_class(after) == "Burstable"
+
+
+def test_pod_level_resources_replace_the_containers_total_for_the_resources_they_name():
+    spec = {
+        "resources": {"requests": {"cpu": "3"}, "limits": {"memory": "4Gi"}},
+        "initContainers": [ctr("a", "1", memory="1Gi")],
+        "containers": [ctr("b", "2", limit="2", memory="512Mi")],
+    }
+    found = effective(spec)
+    assert found.requests["cpu"] == 3, "the pod-level request wins over max(init, app)"
+    assert found.requests["memory"] == 2**30, "a pod-level limit alone leaves the containers' request"
+    assert found.limits["memory"] == 4 * 2**30 and found.limits["cpu"] is None
+    assert found.pod_level == {"cpu", "memory"}
+
+
+def test_a_pod_level_limit_with_no_request_anywhere_is_also_the_request():
+    found = effective({"resources": {"limits": {"cpu": "2"}}, "containers": [ctr("a")]})
+    assert found.requests["cpu"] == 2 and found.limits["cpu"] == 2
+
+
+def test_overhead_adds_to_requests_and_to_bounded_limits_only():
+    spec = {"overhead": {"cpu": "250m", "memory": "120Mi"}, "containers": [ctr("a", "1", limit="1", memory="1Gi")]}
+    found = effective(spec)
+    assert found.requests["cpu"] == Decimal("1.25") and found.limits["cpu"] == Decimal("1.25")
+    assert found.requests["memory"] == 2**30 + 120 * 2**20
+    assert found.limits["memory"] is None, "no container limits memory: the Pod's limit stays unbounded"

@@ -30,7 +30,7 @@ def describe(plan: Plan) -> str:
     """What the plan does, in a few words: the strategy's description, and the sidecars around the steps."""
     sidecar_text = f"sidecars {', '.join(plan.sidecars)} as native sidecars"
     if len(plan.steps) == 1:
-        return f"{sidecar_text} around {plan.main}"
+        return f"{sidecar_text} around {plan.main}" if plan.sidecars else ""
     text = module(plan.strategy).describe(plan)
     return f"{text}; {sidecar_text}" if plan.sidecars else text
 

@@ -19,7 +19,9 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
     """Move ``plan.steps[:-1]`` to the end of ``initContainers``, in order; the main step stays in ``containers``."""
     drop = config.on_incompatible_fields is OnIncompatible.DROP
     for path, container in podspec.move_to_init(template, plan.steps[:-1]):
-        podspec.check_plain_init(container, path=path, drop=drop, report=report)
+        podspec.check_plain_init(
+            container, path=path, drop=drop, kubernetes_version=config.kubernetes_version, report=report
+        )
 
 
 def describe(plan: Plan) -> str:

@@ -1,0 +1,116 @@
+"""``seq-fn.dev/wait-for``: which dependencies are accepted, and the init container written for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from krm_fn.sequencing import waits
+from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.report import Report
+from krm_fn.sequencing.transformer import sequence_object
+from tests.support import kube
+
+
+def parsed(value: str) -> tuple[list[tuple[str, str]], list[str]]:
+    report = Report()
+    found = waits.parse(value, key="seq-fn.dev/wait-for", path=None, report=report)
+    return [(d.kind, d.text) for d in found], [f.message for f in report.findings]
+
+
+def test_network_and_file_dependencies_are_accepted() -> None:
+    found, errors = parsed(
+        "tcp://db.data.svc:5432, http://api:8080/healthz,https://auth.example/ready,file:/run/a.sock"
+    )
+    assert not errors
+    assert found == [
+        ("tcp", "tcp://db.data.svc:5432"),
+        ("http", "http://api:8080/healthz"),
+        ("http", "https://auth.example/ready"),
+        ("file", "file:/run/a.sock"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tcp://db:0", "is not a dependency"),
+        ("tcp://db;reboot:5432", "is not a dependency"),
+        ("tcp://$(id):80", "is not a dependency"),
+        ("db:5432", "is not a dependency"),
+        ("file:relative/path", "is not a dependency"),
+        ("service/api", "would read the Kubernetes API"),
+        ("prod/job/migrate", "would read the Kubernetes API"),
+        ("tcp://a:1,,tcp://b:2", "has an empty entry"),
+    ],
+)
+def test_malformed_or_api_dependencies_are_errors_naming_them(value: str, message: str) -> None:
+    _, errors = parsed(value)
+    assert any(message in e for e in errors), errors
+
+
+def deployment(annotations: dict[str, str], *containers: dict[str, Any], init: list[Any] | None = None) -> Any:
+    spec: dict[str, Any] = {"containers": list(containers)}
+    if init:
+        spec["initContainers"] = init
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "annotations": annotations},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {"metadata": {"labels": {"a": "b"}}, "spec": spec},
+        },
+    }
+
+
+def qos(spec: dict[str, Any]) -> str:
+    """The Pod QoS class as the kubelet computes it (cpu and memory, init containers included)."""
+    everything = [*(spec.get("initContainers") or []), *spec["containers"]]
+    amounts = [(c.get("resources") or {}) for c in everything]
+    if not any(r.get("requests") or r.get("limits") for r in amounts):
+        return "BestEffort"
+    for r in amounts:
+        limits, requests = r.get("limits") or {}, {**(r.get("limits") or {}), **(r.get("requests") or {})}
+        if any(limits.get(k) is None or requests.get(k) != limits.get(k) for k in ("cpu", "memory")):
+            return "Burstable"
+    return "Guaranteed"
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        None,
+        {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+        {"requests": {"cpu": "1"}},
+    ],
+    ids=["BestEffort", "Guaranteed", "Burstable"],
+)
+def test_the_wait_keeps_the_pod_qos_class_and_comes_first(resources: dict[str, Any] | None) -> None:
+    app: dict[str, Any] = {"name": "app", "image": "nginx:1.27"}
+    if resources:
+        app["resources"] = resources
+    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, app, init=[{"name": "mine", "image": "busybox:1.36"}])
+    before = qos(obj["spec"]["template"]["spec"])
+    outcome = sequence_object(obj, SequenceConfig())
+    spec = outcome.changed["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["seq-fn-wait", "mine"]
+    assert qos(spec) == before
+    kube.check_workload(outcome.changed)
+
+
+def test_the_dependencies_are_arguments_of_the_script_not_part_of_it() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "http://api:8080/x?a=1&b=2", "seq-fn.dev/wait-timeout": "90s"},
+                     {"name": "app", "image": "nginx:1.27"})  # fmt: skip
+    wait = sequence_object(obj, SequenceConfig()).changed["spec"]["template"]["spec"]["initContainers"][0]
+    assert wait["command"][:2] == ["sh", "-c"] and "api:8080" not in wait["command"][2]
+    assert wait["command"][3:] == ["seq-fn-wait", "90", "90s", "http", "http://api:8080/x?a=1&b=2"]
+    assert wait["securityContext"]["runAsNonRoot"] and wait["securityContext"]["readOnlyRootFilesystem"]
+
+
+def test_a_container_already_named_seq_fn_wait_is_an_error() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "seq-fn-wait", "image": "nginx:1.27"})
+    outcome = sequence_object(obj, SequenceConfig())
+    assert outcome.changed is None
+    assert any("already has a container named 'seq-fn-wait'" in f.message for f in outcome.findings)
