@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from krm_fn.sequencing import waits
 from krm_fn.sequencing.strategies import entrypoint
 
 #: The exit code of a container killed by SIGKILL (128 + 9), what an OOM kill gives.
@@ -72,7 +73,7 @@ def steps(pod: Mapping[str, Any]) -> list[StepStatus]:
         if ctr.get("restartPolicy") == "Always":
             out.append(StepStatus(ctr["name"], "sidecar", state, code, reason))
             continue
-        role = "setup" if ctr["name"] == entrypoint.COPY_CONTAINER else "step"
+        role = "setup" if ctr["name"] in (entrypoint.COPY_CONTAINER, waits.CONTAINER) else "step"
         if failed_init and state == "waiting":
             out.append(StepStatus(ctr["name"], role, "skipped", None, f"after {failed_init} failed"))
             continue

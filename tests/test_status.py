@@ -177,3 +177,12 @@ def test_native_sidecars_and_the_main_container():
 def test_not_a_pod_exits_2():
     ran = command(["status", "-"], stdin="apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
     assert ran.code == 2 and "status needs one Pod" in ran.stderr
+
+
+def test_the_wait_for_init_container_is_setup_not_a_step():
+    pod = live_pod(
+        "wait-for-network-and-file", {"seq-fn-wait": RUNNING, "api": {"waiting": {"reason": "PodInitializing"}}}
+    )
+    ran, found = status_of(pod)
+    assert ran.code == 0
+    assert found["seq-fn-wait"]["role"] == "setup"
