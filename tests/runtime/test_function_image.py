@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
+import yaml
 
 import krm_fn
 from krm_fn.sdk import yamlio
@@ -19,6 +21,7 @@ from tests.runtime import image
 
 pytestmark = pytest.mark.runtime
 GOLDEN = Path(__file__).parent.parent / "golden"
+ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture
@@ -114,3 +117,29 @@ def test_the_image_needs_no_network_and_no_writable_filesystem(built: int):
     assert done.returncode == 0, done.stderr
     out = yamlio.load_all(done.stdout)[0]
     assert out["items"][0]["metadata"]["annotations"]["seq-fn.dev/sequenced"] == "init-containers"
+
+
+def test_the_argocd_plugin_generate_command_runs_in_the_image_as_the_repo_server_runs_the_sidecar(
+    built: int, tmp_path: Path
+):
+    """The plugin's generate command, by name, inside the image: uid 999 (no passwd entry), read-only root, no
+    capabilities, no network, the app's files read-only, in a working directory under /tmp as the CMP server
+    unpacks them."""
+    example = ROOT / "kustomization-examples" / "argocd"
+    plugin = yaml.safe_load((example / "plugin.yaml").read_text())
+    entrypoint, *args = [*plugin["spec"]["generate"]["command"], *plugin["spec"]["generate"]["args"]]
+
+    def generate(app: Path) -> CompletedProcess[str]:
+        return run(["podman", "run", "--rm", "--user", "999", "--read-only", "--network", "none", "--cap-drop", "ALL",
+                    "--security-opt=no-new-privileges", "-v", f"{app}:/tmp/_cmp_server/app:ro",
+                    "--workdir", "/tmp/_cmp_server/app", "--entrypoint", entrypoint, image.IMAGE, *args])  # fmt: skip
+
+    done = generate(example / "app")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (example / ".expected" / "output.yaml").read_text()
+    broken = tmp_path / "app"
+    shutil.copytree(example / "app", broken)
+    (broken / "sequence.yaml").write_text((broken / "sequence.yaml").read_text().replace("sidecars:", "sidecar:"))
+    failed = generate(broken)
+    assert failed.returncode != 0 and failed.stdout == "", "a failed render must fail the sync, never print nothing"
+    assert "sidecar" in failed.stderr
