@@ -17,14 +17,15 @@ COPY pyproject.toml README.md ./
 COPY krm_fn ./krm_fn
 COPY wheels ./wheels
 # pip lives in a throw-away venv and installs into /opt/seq-fn, which never holds pip or setuptools (nor the .pth
-# file setuptools adds, which every start would run). The bytecode is compiled here, once: the image's files are
-# read-only for the user it runs as, so without it every start would compile every module again. unchecked-hash:
-# no source is read or stat-compared at import, and the bytecode stays valid whatever mtimes a registry keeps.
+# file setuptools adds, which every start would run). The dependencies' own test suites are left out. The bytecode
+# is compiled here, once: the image's files are read-only for the user it runs as, so without it every start would
+# compile every module again. unchecked-hash: no source is read or stat-compared at import, and the bytecode stays
+# valid whatever mtimes a registry keeps.
 RUN python3 -m venv /opt/pip \
  && python3 -m venv --without-pip /opt/seq-fn \
  && /opt/pip/bin/pip wheel --no-cache-dir --wheel-dir /dist . \
  && /opt/pip/bin/pip --python /opt/seq-fn/bin/python install --no-cache-dir --no-index --no-compile /dist/*.whl \
- && find /opt/seq-fn -name '__pycache__' -prune -exec rm -rf {} + \
+ && find /opt/seq-fn/lib/python3*/site-packages -mindepth 2 -maxdepth 2 -type d -name tests -exec rm -rf {} + \
  && /opt/seq-fn/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/seq-fn/lib
 
 FROM ${BASE}

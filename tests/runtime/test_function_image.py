@@ -143,3 +143,20 @@ def test_the_argocd_plugin_generate_command_runs_in_the_image_as_the_repo_server
     failed = generate(broken)
     assert failed.returncode != 0 and failed.stdout == "", "a failed render must fail the sync, never print nothing"
     assert "sidecar" in failed.stderr
+
+
+def test_every_module_a_run_imports_comes_from_bytecode_compiled_at_build_time(built: int):
+    """Read-only for nobody, so a module without bytecode would be compiled again at every start (and the
+    start would cost several times the container's own). ``-v`` names the source of each module compiled."""
+    given = (GOLDEN / "job-chain" / "input.yaml").read_text()
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata: {strategy: init-containers}\n"
+    from tests.support.run import resource_list
+
+    done = run(["podman", "run", "--rm", "-i", "--read-only", "--user", "nobody", "-e", "PYTHONVERBOSE=1",
+                image.IMAGE], stdin=resource_list(given, config).encode())  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "code object from '/opt/seq-fn/" in done.stderr, "PYTHONVERBOSE did not report imports"
+    compiled = [line for line in done.stderr.splitlines() if line.startswith("# code object from /")]
+    assert compiled == [], f"{len(compiled)} modules compiled at run time, e.g. {compiled[:3]}"
+    writable = run(["podman", "run", "--rm", "--entrypoint", "find", image.IMAGE, "/opt/seq-fn", "-writable"])
+    assert writable.returncode == 0 and writable.stdout == "", writable.stdout[:500]
