@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--chart", default="docs/performance.png")
     parser.add_argument("--wheels", help="install the clean venv offline, from this folder of wheels")
     parser.add_argument("--no-containers", action="store_true", help="skip the image figures (they need podman)")
+    parser.add_argument("--cold-repeat", type=int, default=15, help="runs per side of each cold start figure")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     python = sys.executable
@@ -141,12 +142,14 @@ def main() -> None:
         rows.append((f"standalone, {size} resources", standalone, floor_plain))
         print(f"measured {size}", file=sys.stderr)
     no_gc_line = _against_a_floor_without_gc(python, seq_fn, sizes[-1], options.repeat)
-    cold_lines = _cold_start(options.wheels, max(options.repeat, 15))
+    cold_lines = _cold_start(options.wheels, options.cold_repeat)
     if not options.no_containers:
-        cold_lines += _in_containers(max(options.repeat, 9))
+        cold_lines += _in_containers(options.cold_repeat)
     kpt_line = _in_kpt_exec(options.repeat)
 
-    print(f"\nseq-fn benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {options.repeat}\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nseq-fn benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores (load average at the end {load}), "
+          f"median of {options.repeat}; cold start: median of {options.cold_repeat}\n")  # fmt: skip
     print("| case | seq-fn s | floor s | time ratio | seq-fn MiB | floor MiB | memory ratio |")
     print("|---|---|---|---|---|---|---|")
     for name, mine, base in rows:
