@@ -50,6 +50,9 @@ WITH_CONFIG = (
     "  data: {strategy: init-containers}\n"
 )
 IDENTITY = "localhost/seq-fn-bench-identity:local"
+#: The benchmark's own tag for the function image: a test run building ``localhost/seq-fn:dev`` meanwhile (on a
+#: machine shared with other checkouts) must not swap the image under measurement.
+IMAGE = "localhost/seq-fn-bench:local"
 
 
 def clean_venv(folder: Path, wheels: str | None) -> Path:
@@ -80,7 +83,7 @@ def build_images() -> tuple[str, dict[str, int]]:
     os.environ.update(podman_env())
     from tests.runtime import image
 
-    image.build()
+    image.build(IMAGE)
     containerfile = (
         f"FROM {image.BASE}\nUSER nobody\n"
         'ENTRYPOINT ["python3", "-I", "-c", "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"]\n'
@@ -88,7 +91,7 @@ def build_images() -> tuple[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "Containerfile").write_text(containerfile)
         subprocess.run(["podman", "build", "-q", "-t", IDENTITY, tmp], check=True, capture_output=True, timeout=300)
-    return image.IMAGE, dict(image.SIZES)
+    return IMAGE, dict(image.SIZES)
 
 
 def image_python(name: str) -> str:
