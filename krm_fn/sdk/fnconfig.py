@@ -18,6 +18,12 @@ from krm_fn.sdk.errors import ConfigError, InputError
 
 _CONFIGMAP = ("v1", "ConfigMap")
 _ENVELOPE = ("apiVersion", "kind", "metadata")
+#: Keywords that only describe, or only constrain the properties an object has: an empty object satisfies any
+#: object schema made of these alone, so :func:`validate` can say so without loading jsonschema.
+_EMPTY_OBJECT_PASSES = frozenset(
+    {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples", "deprecated", "type",
+     "properties", "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,15 @@ def load(fn_config: Mapping[str, Any] | None, spec: ConfigKind) -> dict[str, Any
 
 
 def validate(fields: Mapping[str, Any], schema: Mapping[str, Any], *, origin: str = "") -> None:
-    """Raise a :class:`ConfigError` for the first schema violation, in field order, naming the field."""
-    import jsonschema  # imported here: it costs a third of a second, and a run without config never needs it
+    """Raise a :class:`ConfigError` for the first schema violation, in field order, naming the field.
+
+    No fields (kpt's empty ``function-input`` ConfigMap, a typed config with only its envelope) against an object
+    schema that constrains only the fields present is valid without asking jsonschema, whose import costs more
+    than the rest of a short run; any other schema, and any field at all, is validated by jsonschema in full.
+    """
+    if not fields and _accepts_empty_object(schema):
+        return
+    import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(fields), key=lambda e: [str(p) for p in e.absolute_path])
@@ -61,6 +74,12 @@ def validate(fields: Mapping[str, Any], schema: Mapping[str, Any], *, origin: st
         error = errors[0]
         path, message = _describe(error)
         raise ConfigError(message, field=f"{origin}{path}" if path else None)
+
+
+def _accepts_empty_object(schema: Mapping[str, Any]) -> bool:
+    """True only when no keyword of ``schema`` can reject ``{}`` (vendor keywords ``x-...`` describe only)."""
+    keywords = {k for k in schema if not k.startswith("x-")}
+    return schema.get("type") == "object" and keywords <= _EMPTY_OBJECT_PASSES
 
 
 def _describe(error: Any) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +46,8 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
     except InputError as err:  # an item read lazily (spliced path) turned out not to be valid YAML
         return Outcome(b"", f"{name}: {err}\n", 2)
     except Exception as err:  # a bug must not cost the user their resources
+        import traceback  # only here: a run without a bug never needs it
+
         where = traceback.extract_tb(err.__traceback__)[-1]
         rl.results.append(
             Result(

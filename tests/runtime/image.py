@@ -55,8 +55,8 @@ def ensure_base() -> None:
     TIMINGS["base (debootstrap)"] = time.monotonic() - started
 
 
-def build() -> int:
-    """Build the image from the repository's Dockerfile; returns its size in bytes."""
+def build(tag: str = IMAGE) -> int:
+    """Build the image from the repository's Dockerfile as ``tag``; returns its size in bytes."""
     ensure_base()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,9 +72,9 @@ def build() -> int:
                        check=True, timeout=600)  # fmt: skip
         TIMINGS["wheels"] = time.monotonic() - started
         started = time.monotonic()
-        podman("build", "-q", "--build-arg", f"BASE={BASE}", "--build-arg", "PIP_NO_INDEX=1", "-t", IMAGE,
+        podman("build", "-q", "--build-arg", f"BASE={BASE}", "--build-arg", "PIP_NO_INDEX=1", "-t", tag,
                str(context), timeout=900)  # fmt: skip
     TIMINGS["podman build"] = time.monotonic() - started
-    for name in (BASE, IMAGE):
+    for name in (BASE, tag):
         SIZES[name] = int(podman("image", "inspect", name, "--format", "{{.Size}}").strip())
-    return SIZES[IMAGE]
+    return SIZES[tag]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
+import yaml
 
 import krm_fn
 from krm_fn.sdk import yamlio
@@ -19,6 +21,7 @@ from tests.runtime import image
 
 pytestmark = pytest.mark.runtime
 GOLDEN = Path(__file__).parent.parent / "golden"
+ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture
@@ -122,3 +125,46 @@ def test_help_and_errors_point_to_an_explanation_the_image_can_print(built: int)
                 "explain", "order-and-dag"])  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("## order-and-dag: ")
+
+
+def test_the_argocd_plugin_generate_command_runs_in_the_image_as_the_repo_server_runs_the_sidecar(
+    built: int, tmp_path: Path
+):
+    """The plugin's generate command, by name, inside the image: uid 999 (no passwd entry), read-only root, no
+    capabilities, no network, the app's files read-only, in a working directory under /tmp as the CMP server
+    unpacks them."""
+    example = ROOT / "kustomization-examples" / "argocd"
+    plugin = yaml.safe_load((example / "plugin.yaml").read_text())
+    entrypoint, *args = [*plugin["spec"]["generate"]["command"], *plugin["spec"]["generate"]["args"]]
+
+    def generate(app: Path) -> CompletedProcess[str]:
+        return run(["podman", "run", "--rm", "--user", "999", "--read-only", "--network", "none", "--cap-drop", "ALL",
+                    "--security-opt=no-new-privileges", "-v", f"{app}:/tmp/_cmp_server/app:ro",
+                    "--workdir", "/tmp/_cmp_server/app", "--entrypoint", entrypoint, image.IMAGE, *args])  # fmt: skip
+
+    done = generate(example / "app")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (example / ".expected" / "output.yaml").read_text()
+    broken = tmp_path / "app"
+    shutil.copytree(example / "app", broken)
+    (broken / "sequence.yaml").write_text((broken / "sequence.yaml").read_text().replace("sidecars:", "sidecar:"))
+    failed = generate(broken)
+    assert failed.returncode != 0 and failed.stdout == "", "a failed render must fail the sync, never print nothing"
+    assert "sidecar" in failed.stderr
+
+
+def test_every_module_a_run_imports_comes_from_bytecode_compiled_at_build_time(built: int):
+    """Read-only for nobody, so a module without bytecode would be compiled again at every start (and the
+    start would cost several times the container's own). ``-v`` names the source of each module compiled."""
+    given = (GOLDEN / "job-chain" / "input.yaml").read_text()
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata: {strategy: init-containers}\n"
+    from tests.support.run import resource_list
+
+    done = run(["podman", "run", "--rm", "-i", "--read-only", "--user", "nobody", "-e", "PYTHONVERBOSE=1",
+                image.IMAGE], stdin=resource_list(given, config).encode())  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "code object from '/opt/seq-fn/" in done.stderr, "PYTHONVERBOSE did not report imports"
+    compiled = [line for line in done.stderr.splitlines() if line.startswith("# code object from /")]
+    assert compiled == [], f"{len(compiled)} modules compiled at run time, e.g. {compiled[:3]}"
+    writable = run(["podman", "run", "--rm", "--entrypoint", "find", image.IMAGE, "/opt/seq-fn", "-writable"])
+    assert writable.returncode == 0 and writable.stdout == "", writable.stdout[:500]

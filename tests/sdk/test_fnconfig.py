@@ -90,3 +90,17 @@ def test_every_mistake_names_the_field(config, field, message):
     assert raised.value.field == field
     assert message in raised.value.message
     assert str(raised.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    "strict",
+    [
+        {**SCHEMA, "required": ["mode"]},
+        {**SCHEMA, "minProperties": 1},
+        {**SCHEMA, "type": ["object", "null"], "anyOf": [{"required": ["mode"]}, {"required": ["count"]}]},
+    ],
+    ids=["required", "minProperties", "anyOf"],
+)
+def test_no_fields_are_still_checked_against_a_schema_that_can_reject_them(strict):
+    with pytest.raises(ConfigError):
+        fnconfig.load(configmap(), fnconfig.ConfigKind(api_version="example.dev/v1", kind="Example", schema=strict))
