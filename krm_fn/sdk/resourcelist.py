@@ -55,6 +55,7 @@ def parse(text: str) -> ResourceList:
         raise InputError(f"ResourceList.items is a {type(items).__name__}: expected a list")
     for index, item in enumerate(items):
         check_object(item, where=f"ResourceList.items[{index}]")
+        check_keys(item, where=f"ResourceList.items[{index}]")
     config = doc.get("functionConfig")
     if config is not None and not isinstance(config, Mapping):
         raise InputError(f"ResourceList.functionConfig is a {type(config).__name__}: expected a mapping")
@@ -77,6 +78,33 @@ def check_object(item: Any, *, where: str) -> None:
         raise InputError(f"{where} ({item['kind']}) has no metadata: every item must be a Kubernetes object")
     if not (metadata.get("name") or metadata.get("generateName")):
         raise InputError(f"{where} ({item['kind']}) has no metadata.name: every item must be a Kubernetes object")
+
+
+def check_keys(item: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a key that is not a string (``1: x``, ``? [a]``): Kubernetes objects are JSON, whose keys are strings.
+
+    A YAML 1.2 reader would read such a key back, a YAML 1.1 one (PyYAML) not always; refusing it, naming the
+    field, is clearer than writing what one of them cannot read.
+    """
+    stack: list[tuple[Any, str]] = [(item, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    name = f"{item.get('kind', '?')} {(item.get('metadata') or {}).get('name') or '<unnamed>'}"
+                    shown = repr(key) if isinstance(key, str | int | float | bool) or key is None else "(a collection)"
+                    raise InputError(
+                        f"{where} ({name}): the key {shown} at {path or 'the top level'} is not a string: "
+                        "Kubernetes objects have string keys (quote it)"
+                    )
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
 
 
 def to_yaml(rl: ResourceList) -> str:

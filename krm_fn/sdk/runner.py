@@ -32,9 +32,9 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
     partial list loses resources. A bug in the processor becomes an error result, never a traceback.
 
     With ``splice``, for a processor that *replaces* the items it changes and never edits an input item in
-    place, the common shape of input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are
-    written back as their input bytes, and the items it replaces are written as edits of their source text.
-    Anything else takes the plain round trip, as does a change the text edit cannot make.
+    place, the input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are written back as
+    their input bytes, and every item it replaces is read back before anything is written. A ResourceList of
+    an uncommon shape at the top level takes the plain round trip.
     """
     try:
         text = yamlio.decode(data)
@@ -59,8 +59,12 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
         items = list(spliced.originals) if rl.results.has_errors else rl.items
         try:
             return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
-        except splicing.Unfit:  # a change the text edit does not make: the plain round trip makes it
+        except splicing.Unfit:  # the processor added or removed items: the plain round trip writes the list
             return run(data, processor, name=name)
+        except splicing.WriteError as err:  # a bug in a writer: never emit what does not read back
+            rl.results.append(Result(f"internal error, please report it: an object could not be written: {err}"))
+            stderr += f"{name}: {rl.results[-1].one_line()}\n"
+            return Outcome(spliced.render(list(spliced.originals), rl.results).encode(), stderr, 1)
     if rl.results.has_errors:
         rl.items = resourcelist.parse(text).items
     return Outcome(resourcelist.to_yaml(rl).encode(), stderr, rl.results.exit_code())

@@ -42,6 +42,13 @@ def _limit(name: str, default: int) -> int:
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DOC_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)")
+#: A ``%YAML 1.1`` directive before the first document: its plain scalars are read the YAML 1.1 way.
+_YAML11 = re.compile(r"(?:(?:%[^\n]*|#[^\n]*|[ \t\r]*)\n)*%YAML[ \t]+1\.1[ \t\r\n#]")
+
+
+def yaml11(text: str) -> bool:
+    """Whether ``text`` (one document, or a ResourceList) opens with a ``%YAML 1.1`` directive."""
+    return text.startswith(("%", "#", "\n", " ", "\r")) and _YAML11.match(text) is not None
 
 
 def decode(data: bytes) -> str:
