@@ -10,7 +10,6 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from krm_fn.sdk import resourcelist, splicing, textedit, yamlio
+from krm_fn.sdk import krmignore, resourcelist, splicing, textedit, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.results import Result, Results
 
@@ -30,7 +30,11 @@ class Document:
 
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
-    """Every document of every file (a directory: its ``*.yaml``/``*.yml`` files, sorted; ``-``: stdin)."""
+    """Every document of every file.
+
+    ``-`` is stdin; a directory, its ``*.yaml``/``*.yml`` files, sorted, without hidden ones and what its
+    ``.krmignore`` names, as kpt reads a package (:mod:`~krm_fn.sdk.krmignore`).
+    """
     return list(iter_documents(sources, read_stdin))
 
 
@@ -47,12 +51,7 @@ def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, 
         return
     path = Path(source)
     if path.is_dir():
-        found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file() and p.suffix in YAML_SUFFIXES and not any(part.startswith(".") for part in p.parts[-1:])
-        )
-        for file in found:
+        for file in krmignore.package_files(path, YAML_SUFFIXES):
             yield str(file), _read(file)
         return
     yield source, _read(path)
@@ -116,10 +115,8 @@ def output_text(doc: Document, new: Any, *, before: str) -> tuple[str, Result | 
     :class:`~krm_fn.sdk.splicing.WriteError` when ``new`` cannot be written so that it reads back.
     """
     text, dropped = (doc.text, None) if new is None else _changed_text(doc, new)
-    if before and not before.endswith("\n"):
-        before_end = "\n"  # the last document of a file without a final line break, followed by another
-    else:
-        before_end = ""
+    # the last document of a file without a final line break, followed by another, needs one
+    before_end = "\n" if before and not before.endswith("\n") else ""
     if before and text.startswith("%") and not _ends_document(before):
         text = "...\n" + text  # a directive may only follow the end of a document
     elif before and not text.startswith("%") and not yamlio.document_header(text):

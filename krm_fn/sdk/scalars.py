@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import math
 import re
 from typing import Any
 
 import yaml as pyyaml
-
 
 _NULL = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -40,17 +40,18 @@ def resolve(text: str, *, yaml11: bool = False) -> Any:
     """The value of a plain scalar: as YAML 1.2 (ruamel.yaml) reads it, or as YAML 1.1 does with ``yaml11``."""
     if text in _NULL:
         return None
+    value: Any = text
     if text[0] not in _TYPED_START:
-        return text
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        return int(text)
-    if _FLOAT.match(text) and _yaml11_tag(text) == "tag:yaml.org,2002:float":  # both readers agree
-        return float(text)
-    if not retyped(text):
-        return text
-    return _read_both(text)[1 if yaml11 else 0]
+        pass
+    elif text in _BOOL:
+        value = _BOOL[text]
+    elif _INT.match(text):
+        value = int(text)
+    elif _FLOAT.match(text) and _yaml11_tag(text) == "tag:yaml.org,2002:float":  # both readers agree
+        value = float(text)
+    elif retyped(text):
+        value = _read_both(text)[1 if yaml11 else 0]
+    return value
 
 
 def ambiguous(text: str) -> bool:
@@ -60,7 +61,7 @@ def ambiguous(text: str) -> bool:
     if text in _YAML11_LETTERS:  # a string to PyYAML and ruamel.yaml, a boolean to go-yaml v2 (kubectl)
         return True
     v12, v11 = _read_both(text)
-    if isinstance(v12, float) and isinstance(v11, float) and v12 != v12 and v11 != v11:  # .nan is .nan to both
+    if isinstance(v12, float) and isinstance(v11, float) and math.isnan(v12) and math.isnan(v11):  # .nan
         return False
     return type(v12) is not type(v11) or v12 != v11
 
@@ -76,11 +77,11 @@ def _read_both(text: str) -> tuple[Any, Any]:
     document = "v: " + text + "\n"
     try:
         v12 = _plain(YAML(typ="rt", pure=True).load(document)["v"])
-    except Exception:  # not a scalar on its own line after all: the readers take it as the text  # noqa: BLE001
+    except Exception:  # not a scalar on its own line after all: the readers take it as the text
         v12 = text
     try:
         v11 = pyyaml.load(document, Loader=pyyaml.SafeLoader)["v"]
-    except Exception:  # noqa: BLE001
+    except Exception:
         v11 = text
     return v12, v11
 

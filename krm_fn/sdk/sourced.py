@@ -13,6 +13,7 @@ and :func:`matches` says it differs from any value, so that a writer writes it a
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import yaml as pyyaml
@@ -104,8 +105,8 @@ def same(a: Any, b: Any) -> bool:
         return isinstance(b, dict) and len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and a != a:  # .nan
-        return isinstance(b, float) and b != b
+    if isinstance(a, float) and math.isnan(a):  # .nan
+        return isinstance(b, float) and math.isnan(b)
     return type(a) is type(b) and a == b
 
 

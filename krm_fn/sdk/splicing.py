@@ -389,7 +389,7 @@ def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
             continue
         seen.add(id(current))
         if isinstance(current, pyyaml.MappingNode):
-            for key, value in reversed(current.value):
+            for key, _ in reversed(current.value):
                 if not _is_string_key(key, yaml11):
                     shown = repr(key.value) if isinstance(key, pyyaml.ScalarNode) else "(a collection)"
                     return path, shown
@@ -458,12 +458,15 @@ def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool
             stack.extend((v, level + 1) for v in node.value)
         elif specials and (node.style or node.value != "<<"):
             strings.append((node.start_mark.index, node.end_mark.index))
-    if special:
-        return True, string_keys
+    return special or _outside(specials, strings), string_keys
+
+
+def _outside(specials: list[int], strings: list[tuple[int, int]]) -> bool:
+    """Whether any of ``specials`` lies outside every one of the ``strings`` (start, end) spans."""
     strings.sort()
     starts = [start for start, _ in strings]
     for index in specials:
         found = bisect.bisect_right(starts, index) - 1
         if found < 0 or not strings[found][0] <= index < strings[found][1]:
-            return True, string_keys
-    return False, string_keys
+            return True
+    return False

@@ -189,14 +189,37 @@ def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:
 def split_documents(text: str) -> list[str]:
     """Cut a stream into the exact text of each document, so ``"".join(parts) == text``.
 
-    A document starts at a ``---`` line in column 0 (YAML forbids that line inside any scalar), which lets a
-    caller hand back every document it did not change byte for byte.
+    A document starts at a ``---`` line in column 0 (YAML forbids that line inside any scalar), or at the
+    directives (``%YAML 1.2``) before it, which lets a caller hand back every document it did not change byte for
+    byte, each readable on its own.
     """
-    starts = [m.start() for m in _DOC_START.finditer(text)]
+    starts = [_with_directives(text, m.start()) for m in _DOC_START.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
     return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _with_directives(text: str, start: int) -> int:
+    """Where the document whose ``---`` line is at ``start`` begins: at its directives, if it has any.
+
+    Directives may stand only at the start of the stream or after a ``...`` line; comment and blank lines
+    between them stay with the document before.
+    """
+    index, first, line = start, None, ""
+    while index > 0:
+        above = text.rfind("\n", 0, index - 1) + 1
+        line = text[above:index].rstrip("\r\n")
+        if line.startswith("%"):
+            first = above
+        elif line.strip() and not line.lstrip().startswith("#"):
+            break
+        index = above
+    if first is None:
+        return start
+    if index == 0:  # nothing but directives, comments and blanks above: the stream's first document
+        return 0
+    return first if _DOC_END.match(line) else start
 
 
 def document_header(doc_text: str) -> str:
