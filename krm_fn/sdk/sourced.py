@@ -107,7 +107,15 @@ def same(a: Any, b: Any) -> bool:
         return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and math.isnan(a):  # .nan
         return isinstance(b, float) and math.isnan(b)
-    return type(a) is type(b) and a == b
+    return (type(a) is type(b) or _base(a) is _base(b)) and a == b
+
+
+def _base(scalar: Any) -> type:
+    """The YAML type of a scalar: ruamel.yaml's ``ScalarInt`` is an int, its ``DoubleQuotedScalarString`` a str."""
+    for base in (bool, int, float, str):
+        if isinstance(scalar, base):
+            return base
+    return type(scalar)
 
 
 def matches(value: Any, node: Any, *, yaml11: bool = False) -> bool:

@@ -98,6 +98,21 @@ class LazyObject(Mapping[str, Any]):
             except InputError:
                 raise Unfit from None
 
+    def cross_check(self) -> None:
+        """An item with a tab: libyaml and ruamel.yaml disagree on some, so ruamel.yaml must read it alike.
+
+        Raises :class:`Unfit` when ruamel.yaml cannot read it (the plain path then says why); the item is odd
+        (read as ruamel.yaml reads it) when the two read it differently.
+        """
+        prefix = "%YAML 1.1\n---\n" if self.yaml11 else ""
+        try:
+            theirs = yamlio.load_all(prefix + self.own_text())[0]
+            ours = sourced.construct(self.node, yaml11=self.yaml11)
+        except (InputError, sourced.Unsupported):
+            raise Unfit from None
+        if not sourced.same(ours, theirs):
+            self.odd, self._full = True, theirs
+
     def _loaded(self) -> Any:
         if self._full is None:
             self._full = self.load()
@@ -253,6 +268,8 @@ def parse(text: str) -> SplicedList | None:
             return whole[0][number]
 
         for number, item in enumerate(found):
+            if not item.odd and text.find("\t", item.start, item.end) >= 0:
+                item.cross_check()
             if item.odd:
                 item.shared = functools.partial(shared, number)
                 item.preload()
@@ -297,6 +314,8 @@ def lazy_document(text: str) -> LazyObject | None:
     except Unfit:
         return None
     try:
+        if not item.odd and "\t" in text:
+            item.cross_check()
         if item.odd:
             item.preload()
     except Unfit:
@@ -391,7 +410,7 @@ def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
         if isinstance(current, pyyaml.MappingNode):
             for key, _ in reversed(current.value):
                 if not _is_string_key(key, yaml11):
-                    shown = repr(key.value) if isinstance(key, pyyaml.ScalarNode) else "(a collection)"
+                    shown = key.value if isinstance(key, pyyaml.ScalarNode) else "(a collection)"
                     return path, shown
             stack.extend((v, objects.join_path(path, k.value)) for k, v in reversed(current.value))
         elif isinstance(current, pyyaml.SequenceNode):
