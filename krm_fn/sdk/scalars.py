@@ -54,6 +54,12 @@ def resolve(text: str, *, yaml11: bool = False) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=65536)
+def is_string(text: str, yaml11: bool = False) -> bool:
+    """Whether the plain scalar ``text`` reads as a string (memoised: it is asked of every key of the input)."""
+    return isinstance(resolve(text, yaml11=yaml11), str)
+
+
 def ambiguous(text: str) -> bool:
     """Whether YAML 1.1 and 1.2 readers take the plain scalar ``text`` for different values (``yes``, ``0123``)."""
     if text in _NULL or text[0] not in _TYPED_START or text in _BOOL or _INT.match(text) or not retyped(text):

@@ -118,23 +118,29 @@ def _base(scalar: Any) -> type:
     return type(scalar)
 
 
-def matches(value: Any, node: Any, *, yaml11: bool = False) -> bool:
+def matches(value: Any, node: Any, *, yaml11: bool = False, keys: bool = False) -> bool:
     """Whether ``value`` is what ``node`` holds, written so that YAML 1.1 and 1.2 read it alike.
 
     :func:`same` on :func:`construct`, without building anything; a plain scalar the two versions read
-    differently matches nothing (unless a ``%YAML 1.1`` directive, ``yaml11``, settles it).
+    differently matches nothing (unless a ``%YAML 1.1`` directive, ``yaml11``, settles it). ``keys``: check that
+    every key reads as a string too (the input's keys were checked when it was read).
     """
     if isinstance(node, pyyaml.MappingNode):
         return (
             isinstance(value, dict)
             and len(value) == len(node.value)
-            and all(k.value in value and matches(value[k.value], v, yaml11=yaml11) for k, v in node.value)
+            and all(
+                k.value in value
+                and (not keys or string_key(k, yaml11))
+                and matches(value[k.value], v, yaml11=yaml11, keys=keys)
+                for k, v in node.value
+            )
         )
     if isinstance(node, pyyaml.SequenceNode):
         return (
             isinstance(value, list)
             and len(value) == len(node.value)
-            and all(matches(v, n, yaml11=yaml11) for v, n in zip(value, node.value, strict=True))
+            and all(matches(v, n, yaml11=yaml11, keys=keys) for v, n in zip(value, node.value, strict=True))
         )
     if isinstance(value, dict | list) or not isinstance(node, pyyaml.ScalarNode):
         return False
@@ -142,6 +148,11 @@ def matches(value: Any, node: Any, *, yaml11: bool = False) -> bool:
         return same(value, scalar(node, yaml11=yaml11, strict=True))
     except Unsupported:
         return False
+
+
+def string_key(key: Any, yaml11: bool = False) -> bool:
+    """Whether a key node reads as a string: quoted, or plain text no reader types (``name``, not ``1``)."""
+    return isinstance(key, pyyaml.ScalarNode) and (bool(key.style) or scalars.is_string(key.value, yaml11))
 
 
 def recursive(root: Any) -> bool:

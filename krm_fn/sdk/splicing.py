@@ -392,10 +392,7 @@ def _describe(node: Any) -> str:
     return f"{_scalar(fields.get('kind')) or '?'} {_scalar(names.get('name')) or '<unnamed>'}"
 
 
-def _is_string_key(key: Any, yaml11: bool) -> bool:
-    if not isinstance(key, pyyaml.ScalarNode):
-        return False
-    return bool(key.style) or isinstance(scalars.resolve(key.value, yaml11=yaml11), str)
+_is_string_key = sourced.string_key
 
 
 def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
@@ -465,11 +462,7 @@ def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool
             if text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!", "*"):
                 special = True  # a node's marks begin at its anchor or tag
         if isinstance(node, pyyaml.MappingNode):
-            keys = [k.value for k, _ in node.value if isinstance(k, pyyaml.ScalarNode)]
-            if len(keys) != len(set(keys)):
-                raise Unfit
-            if string_keys and not all(_is_string_key(k, yaml11) for k, _ in node.value):
-                string_keys = False
+            string_keys = _unique_keys(node, yaml11) and string_keys
             stack.extend((v, level + 1) for _, v in node.value)
             if specials:
                 stack.extend((k, level + 1) for k, _ in node.value)
@@ -478,6 +471,21 @@ def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool
         elif specials and (node.style or node.value != "<<"):
             strings.append((node.start_mark.index, node.end_mark.index))
     return special or _outside(specials, strings), string_keys
+
+
+def _unique_keys(node: Any, yaml11: bool) -> bool:
+    """Whether every key of a mapping node is a string; :class:`Unfit` when a key repeats."""
+    keys, strings = [], True
+    for key, _ in node.value:
+        if key.__class__ is not pyyaml.ScalarNode:
+            strings = False
+            continue
+        keys.append(key.value)
+        if not key.style and strings:
+            strings = scalars.is_string(key.value, yaml11)
+    if len(keys) != len(set(keys)):
+        raise Unfit
+    return strings
 
 
 def _outside(specials: list[int], strings: list[tuple[int, int]]) -> bool:

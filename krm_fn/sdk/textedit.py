@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml as pyyaml
 
 from krm_fn.sdk import scalars
-from krm_fn.sdk.sourced import SourcedDict, SourcedList, Unsupported, compose, construct, matches, same
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, compose, matches
 
 SeqIndent = Literal["compact", "wide"]
 
@@ -55,10 +55,10 @@ def check(written: str, column: int, value: Any, *, yaml11: bool = False) -> Non
     This is what makes a writer safe: whatever it got wrong costs style (the next writer is used), never data.
     """
     try:
-        loaded = construct(compose(dedent(written, column)), yaml11=yaml11, strict=True)
-    except (pyyaml.YAMLError, Unsupported, RecursionError) as err:
+        node = compose(dedent(written, column))
+    except (pyyaml.YAMLError, RecursionError) as err:
         raise Unfit(f"the written text does not read back: {' '.join(str(err).split())}") from None
-    if not same(value, loaded):
+    if not matches(value, node, yaml11=yaml11, keys=True):  # types, values, string keys, no ambiguous scalar
         raise Unfit("the written text does not read back as the new object")
 
 
