@@ -91,8 +91,13 @@ def _items(part: str, source: str) -> Iterator[Document]:
     try:
         spliced = splicing.parse(part)
         if spliced is None:
-            items = resourcelist.parse(part).items
-            yield from (Document(textedit.dump(yamlio.to_plain(item)), item, source) for item in items)
+            for item in resourcelist.parse(part).items:
+                text = textedit.dump(item)
+                try:
+                    textedit.check(text, 0, item)
+                except textedit.Unfit as err:
+                    raise splicing.WriteError(str(err)) from None
+                yield Document(text, item, source)
             return
     except InputError as err:
         raise InputError(f"{source}: {err}") from None

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.sdk import yamlio
+from krm_fn.sdk import textedit, yamlio
 from krm_fn.sdk.errors import InputError
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 KIND = "ResourceList"
@@ -107,11 +107,37 @@ def check_keys(item: Mapping[str, Any], *, where: str) -> None:
             stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
 
 
-def to_yaml(rl: ResourceList) -> str:
-    """Serialise with ``items`` always present: kpt deletes every file of a package given ``items: []``."""
+def document(rl: ResourceList) -> dict[str, Any]:
+    """The ResourceList as one mapping, with ``items`` always present: kpt deletes every file given ``items: []``."""
     doc: dict[str, Any] = {"apiVersion": rl.api_version, "kind": KIND, "items": rl.items}
     if rl.function_config is not None:
         doc["functionConfig"] = rl.function_config
     if rl.results:
         doc["results"] = [r.to_dict() for r in rl.results]
-    return yamlio.dump(doc)
+    return doc
+
+
+def to_yaml(rl: ResourceList) -> str:
+    """Serialise with ruamel.yaml's round trip (comments kept where it can; see :func:`checked_yaml`)."""
+    return yamlio.dump(document(rl))
+
+
+def checked_yaml(rl: ResourceList) -> str:
+    """:func:`to_yaml`, read back; when that does not give the ResourceList back, the plain emitter's text.
+
+    ruamel.yaml can misplace a comment after a block scalar into the string. The plain emitter keeps the data
+    but not the comments: a warning result says so. :class:`InputError` if even that does not read back.
+    """
+    text = to_yaml(rl)
+    try:
+        textedit.check(text, 0, document(rl))
+        return text
+    except textedit.Unfit as err:
+        reason = str(err)
+    rl.results.append(Result(f"the comments of the input were dropped: its round trip {reason}", "warning"))
+    text = textedit.dump(document(rl))
+    try:
+        textedit.check(text, 0, document(rl))
+    except textedit.Unfit as err:
+        raise InputError(f"internal error, please report it: the output does not read back: {err}") from None
+    return text
