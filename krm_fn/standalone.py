@@ -145,7 +145,7 @@ def _changed_text(doc: Document, new: Any) -> tuple[str, Result | None]:
         textedit.check(text, 0, new, yaml11=yamlio.yaml11(doc.text))
     except textedit.Unfit as err:
         raise splicing.WriteError(str(err)) from None
-    reason = "it was read with its anchors, aliases or tags expanded"
+    reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"
     dropped = splicing.comments_dropped(new, reason) if "#" in doc.text else None
     return _header(doc.text) + text, dropped
 

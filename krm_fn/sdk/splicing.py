@@ -155,7 +155,7 @@ class LazyObject(Mapping[str, Any]):
             except textedit.Unfit as err:
                 reason = str(err)
         else:
-            reason = "it was read with its anchors, aliases or tags expanded"
+            reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"
         try:
             text = textedit.dump(new, seq_indent=seq_indent, column=self.column)
             text = _checked(_crlf(text) if crlf else text, self.column, new, self.yaml11)

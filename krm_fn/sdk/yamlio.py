@@ -129,7 +129,21 @@ def load_all(text: str) -> list[Any]:
         raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
     for doc in docs:
         check_bounds(doc)
+    if "&" in text and "*" in text:
+        _refuse_recursion(text)
     return docs
+
+
+def _refuse_recursion(text: str) -> None:
+    """ruamel.yaml reads a recursive alias (``x: &r [*r]``) as ``[null]``: find it on libyaml's composed nodes."""
+    import yaml as pyyaml
+
+    try:
+        nodes = list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        return  # what libyaml cannot read, ruamel.yaml has read: no aliases it could see
+    if any(node is not None and sourced.recursive(node) for node in nodes):
+        raise InputError("input has a recursive YAML alias (a node that contains itself)")
 
 
 def check_bounds(doc: Any) -> None:
