@@ -43,6 +43,18 @@ def job(name: str, body: str) -> str:
     )
 
 
+def job4(body: str) -> str:
+    """:func:`job` indented four spaces (ruamel.yaml re-indented such text and misplaced what followed a block)."""
+    return (
+        "- apiVersion: batch/v1\n  kind: Job\n  metadata:\n      name: j\n"
+        '      annotations: {seq-fn.dev/enabled: "true"}\n'
+        "  spec:\n      template:\n          spec:\n              restartPolicy: Never\n              containers:\n"
+        "                  - name: a\n                    image: busybox\n"
+        + body
+        + "                  - name: b\n                    image: busybox\n"
+    )
+
+
 # 1: an item seq-fn never touches keeps its data (and its bytes) when another item holds a tab
 def test_an_untouched_item_keeps_its_bytes_beside_an_item_with_a_tab() -> None:
     text = (
@@ -68,9 +80,9 @@ def test_an_untouched_item_keeps_its_bytes_when_a_workload_beside_it_is_changed(
 
 # 2: a changed workload that holds `value: yes` keeps a block scalar's value (the comment after it stays a comment)
 def test_a_comment_after_a_block_scalar_never_becomes_part_of_an_argument() -> None:
-    body = "          env: [{name: A, value: yes}]\n          args:\n          - |\n            echo hi\n\n"
-    body += "          # note\n"
-    ran = krm(HEAD + job("j", body))
+    body = "                    env: [{name: A, value: yes}]\n                    args:\n"
+    body += "                        - |\n                            echo hi\n\n                       # note\n"
+    ran = krm(HEAD + job4(body))
     assert ran.code == 0, ran.stderr
     step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
     assert step["args"] == ["echo hi\n"]
@@ -165,8 +177,9 @@ def test_a_changed_workload_with_an_anchor_is_written_without_it_and_says_its_co
 
 # 6: floats keep their exact value
 def test_floats_near_the_precision_limit_keep_their_value() -> None:
-    body = "          x-ratio: -7.082454662728375e+272\n"
-    for text in (HEAD + job("j", body), HEAD + job("j", body + "          x-alias: &a 1\n          x-b: *a\n")):
+    body = "                    env: [{name: A, value: yes}]\n                    x-ratio: -7.082454662728375e+272\n"
+    anchored = "                    x-alias: &a 1\n                    x-b: *a\n"
+    for text in (HEAD + job4(body), HEAD + job4(body + anchored)):
         ran = krm(text)
         assert ran.code == 0, ran.stderr
         step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
