@@ -9,7 +9,9 @@ plain scalars YAML 1.1 and 1.2 read differently, tabs inside quoted strings, anc
   :func:`krm_fn.sequence_resources`; seq-fn's output, read back with PyYAML (YAML 1.1) and with ruamel.yaml,
   must hold exactly the objects the library returned, for every object seq-fn changed;
 - every object it did not change is its input bytes;
-- a second run over the output changes nothing.
+- a second run over the output changes nothing;
+- the same holds in standalone mode, over plain multi-document streams (with ``%YAML`` directives and ``---``
+  lines), for a third of the budget.
 
 The budget is fixed (``SEQ_FN_DIFFERENTIAL_EXAMPLES``, 300 by default: well under a minute of CI).
 """
@@ -231,3 +233,54 @@ def test_output_means_what_the_library_computes_to_both_yaml_versions(text: str)
             assert by11[number] == meant, after[number]
     again = run(items)
     assert again.stdout.decode().partition("results:\n")[0] == items, "a second run changes nothing"
+
+
+@st.composite
+def stream(draw: Any) -> str:
+    """Plain multi-document YAML: the same objects and styles, each document at column 0."""
+    count = draw(st.integers(1, 3))
+    docs = []
+    for number in range(count):
+        obj = draw(workload(number) if draw(st.booleans()) else other(number))
+        style = Style(draw)
+        text = flow(obj, style) + "\n" if style.chance(0.15) else block_mapping(obj, style, 0)
+        header = (
+            draw(st.sampled_from(["", "---\n", "--- # doc\n"]))
+            if number
+            else draw(st.sampled_from(["", "%YAML 1.2\n---\n"]))
+        )
+        docs.append(header + text if number == 0 or header else "---\n" + text)
+    text = "".join(docs)
+    return text.replace("\n", "\r\n") if draw(st.integers(0, 9)) == 0 else text
+
+
+@settings(max_examples=EXAMPLES // 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream())
+def test_standalone_output_means_what_the_library_computes_to_both_yaml_versions(text: str) -> None:
+    import contextlib
+    import io
+    import tempfile
+
+    from krm_fn import commands
+
+    given_docs = [read12(part) for part in yamlio.split_documents(text)]
+    expected, results = krm_fn.sequence_resources(yamlio.to_plain(given_docs))
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", newline="") as file:
+        file.write(text)
+        file.flush()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = commands.run_standalone([file.name], config_path=None, verbose=False)
+    assert code == (1 if results.has_errors else 0), err.getvalue()
+    if code:
+        assert out.getvalue() == ""
+        return
+    parts = yamlio.split_documents(out.getvalue())
+    before = yamlio.split_documents(text)
+    assert len(parts) == len(before)
+    for number, (original, meant) in enumerate(zip(given_docs, expected, strict=True)):
+        if meant == original:
+            assert parts[number] == before[number], "a document seq-fn did not change is its input bytes"
+        else:
+            assert read12(parts[number]) == meant, parts[number]
+            assert read11(parts[number]) == meant, parts[number]
