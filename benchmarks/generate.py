@@ -65,6 +65,32 @@ def resource_list(size: int, seed: int = 1) -> str:
     return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + "".join(items)
 
 
+def flow_item(i: int) -> str:
+    """An item written as one flow mapping: every tenth a Job of two containers that asks to be sequenced."""
+    if i % 10 == 0:
+        step = "{{name: s{c}, image: registry.example/app:1.{c}, args: [--index, '{i}']}}"
+        containers = ", ".join(step.format(c=c, i=i) for c in (0, 1))
+        return (f"- {{apiVersion: batch/v1, kind: Job, metadata: {{name: j{i}, annotations: "
+                f"{{seq-fn.dev/enabled: \"true\"}}}}, spec: {{template: {{spec: {{restartPolicy: Never, "
+                f"containers: [{containers}]}}}}}}}}\n")  # fmt: skip
+    return f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}, namespace: ns{i % 7}}}, data: {{k: v{i}}}}}\n"
+
+
+def flow_resource_list(size: int) -> str:
+    """A ResourceList whose ``size`` items are all flow mappings (``- {apiVersion: v1, kind: ConfigMap, ...}``)."""
+    return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + "".join(map(flow_item, range(size)))
+
+
+def odd_resource_list(size: int, seed: int = 1) -> str:
+    """:func:`resource_list` with one odd item first: a tab in a string, an anchor and an alias, CR LF endings."""
+    odd = (
+        "- apiVersion: v1\r\n  kind: ConfigMap\r\n  metadata: {name: odd}\r\n"
+        '  data: {tsv: "a\\tb\tc", first: &v one, second: *v}\r\n'
+    )
+    head, _, items = resource_list(size - 1, seed).partition("items:\n")
+    return head + "items:\n" + odd + items
+
+
 def main() -> None:
     """Print a ResourceList of the given size."""
     parser = argparse.ArgumentParser(description=__doc__)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import coldstart
-from benchmarks.generate import resource_list
+from benchmarks.generate import flow_resource_list, odd_resource_list, resource_list
 
 FLOOR = ("import sys, yaml\nd = yaml.load(sys.stdin, Loader=yaml.CSafeLoader)\n"
          "sys.stdout.write(yaml.dump_all(d, Dumper=yaml.CSafeDumper) if isinstance(d, list) else "
@@ -112,15 +112,8 @@ def kpt_package(rl: str, folder: Path) -> None:
 
 def main() -> None:
     """Measure every case and print the table and the ratios."""
-    parser = argparse.ArgumentParser(description="seq-fn against the libyaml floor")
-    parser.add_argument("--sizes", default="1000,2000,5000,10000")
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--chart", default="docs/performance.png")
-    parser.add_argument("--wheels", help="install the clean venv offline, from this folder of wheels")
-    parser.add_argument("--no-containers", action="store_true", help="skip the image figures (they need podman)")
-    parser.add_argument("--cold-repeat", type=int, default=15, help="runs per side of each cold start figure")
-    options = parser.parse_args()
-    sizes = [int(s) for s in options.sizes.split(",")]
+    options = _options()
+    sizes = _sizes(options.sizes)
     python = sys.executable
     # An installed seq-fn has its bytecode compiled at install time (pip and the image do it); an editable
     # checkout under PYTHONDONTWRITEBYTECODE would compile every module on every start instead.
@@ -142,6 +135,7 @@ def main() -> None:
         rows.append((f"standalone, {size} resources", standalone, floor_plain))
         print(f"measured {size}", file=sys.stderr)
     no_gc_line = _against_a_floor_without_gc(python, seq_fn, sizes[-1], options.repeat)
+    no_gc_line += "\n" + "\n".join(_item_shapes(python, seq_fn, _sizes(options.shape_sizes), options.repeat))
     cold_lines = _cold_start(options.wheels, options.cold_repeat)
     if not options.no_containers:
         cold_lines += _in_containers(options.cold_repeat)
@@ -170,6 +164,45 @@ def main() -> None:
         "floor: libyaml load_all + dump_all of the documents": floor_all_times,
     }
     _chart(sizes, series, options.chart)
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="seq-fn against the libyaml floor")
+    parser.add_argument("--sizes", default="1000,2000,5000,10000")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--chart", default="docs/performance.png")
+    parser.add_argument("--shape-sizes", default="5000,20000", help="sizes of the flow-mapping and odd-item lists")
+    parser.add_argument("--wheels", help="install the clean venv offline, from this folder of wheels")
+    parser.add_argument("--no-containers", action="store_true", help="skip the image figures (they need podman)")
+    parser.add_argument("--cold-repeat", type=int, default=15, help="runs per side of each cold start figure")
+    return parser.parse_args()
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(s) for s in text.split(",")]
+
+
+def _item_shapes(python: str, seq_fn: list[str], sizes: list[int], repeat: int) -> list[str]:
+    """Other item shapes against the floor: all flow mappings, and one odd item (tab, anchor, CR LF) first.
+
+    Each must stay on the fast path: its time ratio near the block-style list's, its growth linear.
+    """
+    lines, times = [], {}
+    for name, make in (("flow-mapping items", flow_resource_list), ("one odd item first", odd_resource_list)):
+        for size in sizes:
+            rl = make(size).encode()
+            floor, mine = alternate(([python, "-c", FLOOR], rl), (seq_fn, rl), repeat)
+            times[name, size] = mine.seconds
+            lines.append(
+                f"{name}, {size} resources: seq-fn {mine.seconds:.2f} s vs floor {floor.seconds:.2f} s "
+                f"({mine.seconds / floor.seconds:.2f}x), {mine.peak_mib:.0f} MiB vs {floor.peak_mib:.0f} MiB"
+            )
+        if len(sizes) > 1:
+            lines.append(
+                f"{name}, growth {sizes[-1]}/{sizes[0]}: seq-fn {times[name, sizes[-1]] / times[name, sizes[0]]:.1f}x "
+                f"(linear: {sizes[-1] / sizes[0]:.0f}x)"
+            )
+    return lines
 
 
 def _against_a_floor_without_gc(python: str, seq_fn: list[str], size: int, repeat: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME
-from krm_fn.sdk import objects, yamlio
+from krm_fn.sdk import objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
 from krm_fn.sdk.results import Results
 from krm_fn.sequencing import config as seq_config
@@ -155,10 +155,6 @@ def run_standalone(
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
             across = transformer.Across(config)
-
-            def redo(obj: Any) -> Any:
-                return transformer.sequence_object(obj, config).changed
-
             for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue
@@ -168,9 +164,15 @@ def run_standalone(
                     results.extend(transformer.results_of(doc.obj, outcome))
                     across.add(doc.obj, outcome)
                     changed = outcome.changed
-                out.append(standalone.output_text(doc, changed, redo, first=not out))
+                text, dropped = standalone.output_text(doc, changed, before=out[-1] if out else "")
+                out.append(text)
+                if dropped is not None:
+                    results.append(dropped)
     except _Refused as refused:
         return refused.exit_code
+    except splicing.WriteError as err:  # a bug in a writer: never print what does not read back
+        sys.stderr.write(f"{NAME}: error: internal error, please report it: an object could not be written: {err}\n")
+        return 1
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if across is not None:
         results.extend(after := across.results())

@@ -7,14 +7,15 @@ changed document keeps its comments, quoting and list indentation. On any error 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from krm_fn.sdk import resourcelist, splicing, yamlio
+from krm_fn.sdk import krmignore, resourcelist, splicing, textedit, yamlio
 from krm_fn.sdk.errors import InputError
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -32,7 +33,11 @@ class Document:
 
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
-    """Every document of every file (a directory: its ``*.yaml``/``*.yml`` files, sorted; ``-``: stdin)."""
+    """Every document of every file.
+
+    ``-`` is stdin; a directory, its ``*.yaml``/``*.yml`` files, sorted, without hidden ones and what its
+    ``.krmignore`` names, as kpt reads a package (:mod:`~krm_fn.sdk.krmignore`).
+    """
     return list(iter_documents(sources, read_stdin))
 
 
@@ -49,12 +54,7 @@ def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, 
         return
     path = Path(source)
     if path.is_dir():
-        found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file() and p.suffix in YAML_SUFFIXES and not any(part.startswith(".") for part in p.parts[-1:])
-        )
-        for file in found:
+        for file in krmignore.package_files(path, YAML_SUFFIXES):
             yield str(file), _read(file)
         return
     yield source, _read(path)
@@ -69,7 +69,10 @@ def _read(path: Path) -> bytes:
 
 def _documents(text: str, *, source: str) -> Iterator[Document]:
     for part in yamlio.split_documents(text):
-        lazy = splicing.lazy_document(part)
+        try:
+            lazy = splicing.lazy_document(part)
+        except InputError as err:
+            raise InputError(f"{source}: {err}") from None
         if lazy is not None and lazy.get("kind") != resourcelist.KIND:
             yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
             continue
@@ -78,42 +81,95 @@ def _documents(text: str, *, source: str) -> Iterator[Document]:
         except InputError as err:
             raise InputError(f"{source}: {err}") from None
         if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
-            rl = resourcelist.parse(part)
-            yield from (Document(yamlio.dump(item), item, source) for item in rl.items)
+            yield from _items(part, source)
             continue
         obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
+        if obj is not None:
+            resourcelist.check_keys(obj, where=source)
         yield Document(part, obj, source)
+
+
+def _items(part: str, source: str) -> Iterator[Document]:
+    """The items of a ResourceList, each its own document: its own text (dedented), or dumped when it has none."""
+    try:
+        spliced = splicing.parse(part)
+        if spliced is None:
+            for item in resourcelist.parse(part).items:
+                text = textedit.dump(item)
+                try:
+                    textedit.check(text, 0, item)
+                except textedit.Unfit as err:
+                    raise splicing.WriteError(str(err)) from None
+                yield Document(text, item, source)
+            return
+    except InputError as err:
+        raise InputError(f"{source}: {err}") from None
+    for original in spliced.originals:
+        own = original.own_text()
+        prefix = "%YAML 1.1\n---\n" if original.yaml11 else ""
+        lazy = splicing.lazy_document(prefix + own)
+        yield Document(prefix + own, lazy if lazy is not None else original.load(), source)
 
 
 def _is_object(doc: Any) -> bool:
     return isinstance(doc, Mapping) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
 
 
-def output_text(doc: Document, new: Any, redo: Callable[[Any], Any], *, first: bool) -> str:
-    """One document of the output stream: its own text, or ``new`` written as an edit of it; ``---`` before it."""
-    text = doc.text if new is None else _line_ends_of(doc.text, _changed_text(doc, new, redo))
-    if not text.endswith("\n"):
-        text += "\n"
-    if not first and not yamlio.document_header(text):
+def output_text(doc: Document, new: Any, *, before: str) -> tuple[str, Result | None]:
+    """One document of the output stream, after the text ``before`` it: its own text, or ``new`` written.
+
+    Returns the text (with the ``---`` or ``...`` it needs to follow ``before``) and, when ``new`` had to be
+    written without the document's comments, the warning that says so. Raises
+    :class:`~krm_fn.sdk.splicing.WriteError` when ``new`` cannot be written so that it reads back.
+    """
+    text, dropped = (doc.text, None) if new is None else _changed_text(doc, new)
+    if new is not None:
+        text = _line_ends_of(doc.text, text)
+    # the last document of a file without a final line break, followed by another, needs one
+    before_end = "\n" if before and not before.endswith("\n") else ""
+    if before and text.startswith("%") and not _ends_document(before):
+        text = "...\n" + text  # a directive may only follow the end of a document
+    elif before and not text.startswith("%") and not yamlio.document_header(text):
         text = "---\n" + text
-    return text
+    return before_end + text, dropped
 
 
-def _changed_text(doc: Document, new: Any, redo: Callable[[Any], Any]) -> str:
-    """A changed document: an edit of its own text where it was read lazily, else dumped after its ``---``."""
+def _ends_document(text: str) -> bool:
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    return last.rstrip() == "..."
+
+
+def _changed_text(doc: Document, new: Any) -> tuple[str, Result | None]:
+    """A changed document: an edit of its own text where it was read lazily, else written anew after its header."""
     if isinstance(doc.obj, splicing.LazyObject):
-        try:
-            return doc.text[: doc.obj.start] + doc.obj.written(new) + doc.text[doc.obj.end :]
-        except splicing.Unfit:
-            new = redo(yamlio.load_all(doc.text)[0])
-    return yamlio.document_header(doc.text) + yamlio.dump(new, seq_indent=yamlio.detect_seq_indent(doc.text))
+        written = doc.obj.written(new)
+        dropped = splicing.comments_dropped(new, written.comments_dropped) if written.comments_dropped else None
+        return doc.text[: doc.obj.start] + written.text + doc.text[doc.obj.end :], dropped
+    text = textedit.dump(new, seq_indent=yamlio.detect_seq_indent(doc.text))
+    try:
+        textedit.check(text, 0, new, yaml11=yamlio.yaml11(doc.text))
+    except textedit.Unfit as err:
+        raise splicing.WriteError(str(err)) from None
+    reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"
+    dropped = splicing.comments_dropped(new, reason) if "#" in doc.text else None
+    return _header(doc.text) + text, dropped
+
+
+def _header(doc_text: str) -> str:
+    """The directives and the ``---`` line that open ``doc_text``, or ``""``."""
+    match = _HEADER.match(doc_text)
+    return match.group(0) if match else ""
+
+
+_HEADER = re.compile(r"(?:(?:%[^\n]*|#[^\n]*|[ \t\r]*)\n)*---[^\n]*\n")
 
 
 def _line_ends_of(original: str, text: str) -> str:
     """``text`` with CRLF line ends when ``original`` has them, so that an edited file keeps one kind of line end.
 
-    A document with CRs is rewritten by ruamel.yaml, which writes LF but keeps the CR of each comment it carries.
-    Every CR of a YAML document is a line break (a quoted one is written as an escape), so this is safe.
+    A writer may write LF lines around the CR of each comment it carries. Every CR of a YAML document is a line
+    break (a quoted one is written as an escape, and a line break in a scalar reads as LF either way), so this is
+    safe.
     """
     if "\r\n" not in original:
         return text

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.sdk import yamlio
+from krm_fn.sdk import textedit, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.objects import is_list
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 KIND = "ResourceList"
@@ -58,6 +58,7 @@ def parse(text: str) -> ResourceList:
         raise InputError(f"ResourceList.items is a {type(items).__name__}: expected a list")
     for index, item in enumerate(items):
         check_object(item, where=f"ResourceList.items[{index}]")
+        check_keys(item, where=f"ResourceList.items[{index}]")
     config = doc.get("functionConfig")
     if config is not None and not isinstance(config, Mapping):
         raise InputError(f"ResourceList.functionConfig is a {type(config).__name__}: expected a mapping")
@@ -77,8 +78,8 @@ def check_object(item: Any, *, where: str) -> None:
     for key in ("apiVersion", "kind"):
         if not isinstance(item.get(key), str) or not item.get(key):
             raise InputError(f"{where} has no {key}: every item must be a Kubernetes object")
-    if is_list(item):
-        for index, inner in enumerate(item["items"]):
+    if item["apiVersion"] == "v1" and item["kind"] == "List":  # a head read alone may not hold its items yet
+        for index, inner in enumerate(item["items"] if is_list(item) else ()):
             check_object(inner, where=f"{where}.items[{index}]")
         return
     if str(item["apiVersion"]).startswith(KUSTOMIZE_GROUP + "/"):
@@ -90,11 +91,64 @@ def check_object(item: Any, *, where: str) -> None:
         raise InputError(f"{where} ({item['kind']}) has no metadata.name: every item must be a Kubernetes object")
 
 
-def to_yaml(rl: ResourceList) -> str:
-    """Serialise with ``items`` always present: kpt deletes every file of a package given ``items: []``."""
+def check_keys(item: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a key that is not a string (``1: x``, ``? [a]``): Kubernetes objects are JSON, whose keys are strings.
+
+    A YAML 1.2 reader would read such a key back, a YAML 1.1 one (PyYAML) not always; refusing it, naming the
+    field, is clearer than writing what one of them cannot read.
+    """
+    stack: list[tuple[Any, str]] = [(item, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    name = f"{item.get('kind', '?')} {(item.get('metadata') or {}).get('name') or '<unnamed>'}"
+                    shown = repr(key) if isinstance(key, str | int | float | bool) or key is None else "(a collection)"
+                    raise InputError(
+                        f"{where} ({name}): the key {shown} at {path or 'the top level'} is not a string: "
+                        "Kubernetes objects have string keys (quote it)"
+                    )
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
+
+
+def document(rl: ResourceList) -> dict[str, Any]:
+    """The ResourceList as one mapping, with ``items`` always present: kpt deletes every file given ``items: []``."""
     doc: dict[str, Any] = {"apiVersion": rl.api_version, "kind": KIND, "items": rl.items}
     if rl.function_config is not None:
         doc["functionConfig"] = rl.function_config
     if rl.results:
         doc["results"] = [r.to_dict() for r in rl.results]
-    return yamlio.dump(doc)
+    return doc
+
+
+def to_yaml(rl: ResourceList) -> str:
+    """Serialise with ruamel.yaml's round trip (comments kept where it can; see :func:`checked_yaml`)."""
+    return yamlio.dump(document(rl))
+
+
+def checked_yaml(rl: ResourceList) -> str:
+    """:func:`to_yaml`, read back; when that does not give the ResourceList back, the plain emitter's text.
+
+    ruamel.yaml can misplace a comment after a block scalar into the string. The plain emitter keeps the data
+    but not the comments: a warning result says so. :class:`InputError` if even that does not read back.
+    """
+    text = to_yaml(rl)
+    try:
+        textedit.check(text, 0, document(rl))
+        return text
+    except textedit.Unfit as err:
+        reason = str(err)
+    rl.results.append(Result(f"the comments of the input were dropped: its round trip {reason}", "warning"))
+    text = textedit.dump(document(rl))
+    try:
+        textedit.check(text, 0, document(rl))
+    except textedit.Unfit as err:
+        raise InputError(f"internal error, please report it: the output does not read back: {err}") from None
+    return text

@@ -14,6 +14,19 @@ from krm_fn.sdk.results import Result
 Processor = Callable[[ResourceList], None]
 
 
+def _spliced(spliced: splicing.SplicedList, rl: ResourceList, stderr: str, name: str) -> Outcome | None:
+    """The output of the splicing path; None when the processor added or removed items (the plain path then)."""
+    items = list(spliced.originals) if rl.results.has_errors else rl.items
+    try:
+        return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
+    except splicing.Unfit:
+        return None
+    except splicing.WriteError as err:  # a bug in a writer: never emit what does not read back
+        rl.results.append(Result(f"internal error, please report it: an object could not be written: {err}"))
+        stderr += f"{name}: {rl.results[-1].one_line()}\n"
+        return Outcome(spliced.render(list(spliced.originals), rl.results).encode(), stderr, 1)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What to write and how to exit."""
@@ -31,9 +44,9 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
     partial list loses resources. A bug in the processor becomes an error result, never a traceback.
 
     With ``splice``, for a processor that *replaces* the items it changes and never edits an input item in
-    place, the common shape of input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are
-    written back as their input bytes, and the items it replaces are written as edits of their source text.
-    Anything else takes the plain round trip, as does a change the text edit cannot make.
+    place, the input is read for splicing (:mod:`krm_fn.sdk.splicing`): items left alone are written back as
+    their input bytes, and every item it replaces is read back before anything is written. A ResourceList of
+    an uncommon shape at the top level takes the plain round trip.
     """
     try:
         text = yamlio.decode(data)
@@ -57,11 +70,12 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
         )
     stderr = "".join(f"{name}: {r.one_line()}\n" for r in rl.results.errors())
     if spliced is not None:
-        items = list(spliced.originals) if rl.results.has_errors else rl.items
-        try:
-            return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
-        except splicing.Unfit:  # a change the text edit does not make: the plain round trip makes it
-            return run(data, processor, name=name)
+        outcome = _spliced(spliced, rl, stderr, name)
+        return outcome if outcome is not None else run(data, processor, name=name)
     if rl.results.has_errors:
         rl.items = resourcelist.parse(text).items
-    return Outcome(resourcelist.to_yaml(rl).encode(), stderr, rl.results.exit_code())
+    try:
+        written = resourcelist.checked_yaml(rl)
+    except InputError as err:
+        return Outcome(b"", f"{stderr}{name}: {err}\n", 1)
+    return Outcome(written.encode(), stderr, rl.results.exit_code())

@@ -2,15 +2,17 @@
 
 libyaml's C composer finds each item's byte span; an item is known by its *head* (apiVersion, kind, metadata)
 until something asks for more, and only then is it constructed from its nodes (:mod:`~krm_fn.sdk.sourced`).
-On output, the items the processor did not replace are the input's bytes, comments and all; a replaced item is
-written as an edit of its own text (:mod:`~krm_fn.sdk.textedit`). This is faster than a round trip of the whole
-list, and what did not change keeps its bytes.
+On output, the items the processor did not replace are the input's bytes, comments and all, on every path and
+on exit 1; a replaced item is written by the first writer whose text reads back as the new object
+(:meth:`LazyObject.written`): an edit of its own text (:mod:`~krm_fn.sdk.textedit`), else the plain emitter.
 
-It applies to the common shape only (what kpt and kustomize send): a block ``items`` sequence of block mappings,
-LF line endings and no tabs (libyaml and ruamel.yaml disagree on some), no anchors, aliases, tags or merge keys,
-no ``results`` yet. :func:`parse` returns None for anything else, and the caller uses the plain round trip
-(:mod:`krm_fn.sdk.resourcelist`), which also gives the precise errors for bad input; so does a replaced item
-that cannot be written as a text edit (:class:`Unfit` from :meth:`SplicedList.render`).
+What is odd about one item decides how that item alone is read and written: an item with an anchor, alias, tag
+or merge key is read with ruamel.yaml (which expands them) and, if replaced, written anew without its comments
+(a warning says so); tabs, CR LF line breaks and flow style need nothing special. Non-string keys and recursive
+aliases are refused (:class:`InputError`), naming the item. :func:`parse` returns None only for a ResourceList
+of an uncommon shape at the top (``items`` in flow style, ``results`` already there, an anchor outside the
+items, input libyaml cannot read), or for bad input; the caller then uses the plain round trip
+(:mod:`krm_fn.sdk.resourcelist`), which also gives the precise errors for bad input.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from typing import Any
 
 import yaml as pyyaml
 
-from krm_fn.sdk import resourcelist, sourced, textedit, yamlio
+from krm_fn.sdk import objects, resourcelist, scalars, sourced, textedit, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 
-#: A token that starts an anchor, alias, tag or merge key: such input takes the plain path (which expands them).
+#: A token that starts an anchor, alias, tag or merge key: an item with one is odd (ruamel.yaml expands them).
 _SPECIAL = re.compile(r"(?:^|[\s\[{,])(?:[&*!][^\s,\]}]|<<\s*:)", re.MULTILINE)
 _HEAD_KEYS = ("apiVersion", "kind", "metadata")
 #: kpt's record of an object's list indentation (kyaml's ``compact`` or ``wide``), honoured for new lists.
@@ -41,18 +43,24 @@ class LazyObject(Mapping[str, Any]):
     """An item known by its head until something asks for more; then constructed from its composed node.
 
     Loaded in full, it is made of :mod:`~krm_fn.sdk.sourced` values, so a changed copy can be written back as
-    an edit of the source text (:meth:`written`). The few items the fast constructor does not take (plain
-    scalars that YAML 1.1 and 1.2 read differently) are loaded with ruamel.yaml from their own text instead.
+    an edit of the source text (:meth:`written`). An *odd* item (an anchor, alias, tag or merge key in it) is
+    loaded with ruamel.yaml from its own text instead, which expands them; what is odd about one item decides
+    how that item alone is read and written.
     """
 
-    __slots__ = ("_full", "_head", "column", "end", "node", "text")
+    __slots__ = ("_full", "_head", "column", "end", "node", "odd", "shared", "text", "yaml11")
 
-    def __init__(self, head: dict[str, Any], text: str, node: Any, end: int) -> None:
+    def __init__(
+        self, head: dict[str, Any], text: str, node: Any, end: int, *, odd: bool = False, yaml11: bool = False
+    ) -> None:
         self._head = head
         self.text = text  # the whole input, which the node's marks index
         self.node = node
         self.column: int = node.start_mark.column
         self.end = end  # the end of the line the item's content ends on
+        self.odd = odd
+        self.yaml11 = yaml11  # the input opens with a %YAML 1.1 directive
+        self.shared: Callable[[], Any] | None = None  # the item, read with the whole document (aliases between items)
         self._full: Any = None
 
     @property
@@ -67,10 +75,43 @@ class LazyObject(Mapping[str, Any]):
 
     def load(self) -> Any:
         """The whole item (a fresh load: it is the caller's to change)."""
+        if not self.odd:
+            try:
+                return sourced.construct(self.node, yaml11=self.yaml11)
+            except sourced.Unsupported:
+                pass
+        prefix = "%YAML 1.1\n---\n" if self.yaml11 else ""
         try:
-            return sourced.construct(self.node)
-        except sourced.Unsupported:
-            return yamlio.load_all(self.own_text())[0]
+            return yamlio.load_all(prefix + self.own_text())[0]
+        except InputError:
+            if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
+                raise
+            return copy.deepcopy(self.shared())
+
+    def preload(self) -> None:
+        """Read an odd item now, so that its bounds (an alias bomb) are checked before anything is written."""
+        self._full = self.load()
+        if not self._head:
+            self._head = {key: self._full[key] for key in _HEAD_KEYS if key in self._full}
+            try:
+                resourcelist.check_object(self._head, where="item")
+            except InputError:
+                raise Unfit from None
+
+    def cross_check(self) -> None:
+        """An item with a tab: libyaml and ruamel.yaml disagree on some, so ruamel.yaml must read it alike.
+
+        Raises :class:`Unfit` when ruamel.yaml cannot read it (the plain path then says why); the item is odd
+        (read as ruamel.yaml reads it) when the two read it differently.
+        """
+        prefix = "%YAML 1.1\n---\n" if self.yaml11 else ""
+        try:
+            theirs = yamlio.load_all(prefix + self.own_text())[0]
+            ours = sourced.construct(self.node, yaml11=self.yaml11)
+        except (InputError, sourced.Unsupported):
+            raise Unfit from None
+        if not sourced.same(ours, theirs):
+            self.odd, self._full = True, theirs
 
     def _loaded(self) -> Any:
         if self._full is None:
@@ -97,21 +138,56 @@ class LazyObject(Mapping[str, Any]):
         """A new, independent object: constructing from the node again is cheaper than copying."""
         return self.load() if self._full is None else copy.deepcopy(self._full, memo)
 
-    def written(self, new: Any) -> str:
+    def written(self, new: Any) -> Written:
         """``new`` (a changed copy of this item) as the text of this item's span: first line unindented.
 
-        A copy made of sourced values is written as an edit of the source (:mod:`~krm_fn.sdk.textedit`);
-        anything else is dumped with ruamel.yaml. Raises :class:`Unfit` when neither gives ``new`` back.
+        Writers are tried in turn, each read back (:func:`krm_fn.sdk.textedit.check`) before it is used: an
+        edit of the source text (:mod:`~krm_fn.sdk.textedit`), for a copy made of this item's sourced values;
+        then the plain emitter (:func:`krm_fn.sdk.textedit.dump`), which keeps the data but not the comments.
+        Raises :class:`WriteError` when neither reads back as ``new`` (a bug: nothing is emitted then).
         """
         seq_indent = _seq_indent(self._head, self.text[self.start : self.end])
+        crlf = "\r\n" in self.text[self.start : self.end]
         if isinstance(new, sourced.SourcedDict) and new.node is self.node:
             try:
-                return textedit.render(new, self.text, column=self.column, seq_indent=seq_indent)
+                text = textedit.render(new, self.text, column=self.column, seq_indent=seq_indent, yaml11=self.yaml11)
+                return Written(_checked(_crlf(text), self.column, new, self.yaml11) if crlf else text, "")
             except textedit.Unfit as err:
-                raise Unfit(str(err)) from None
-        if isinstance(new, sourced.SourcedDict | sourced.SourcedList):
-            raise Unfit("a copy of another object")
-        return _indented(new, seq_indent, self.column)
+                reason = str(err)
+        else:
+            reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"
+        try:
+            text = textedit.dump(new, seq_indent=seq_indent, column=self.column)
+            text = _checked(_crlf(text) if crlf else text, self.column, new, self.yaml11)
+        except textedit.Unfit as err:
+            raise WriteError(f"{err} ({reason})") from None
+        return Written(text, reason if _COMMENT.search(self.text, self.start, self.end) else "")
+
+
+@dataclass(frozen=True)
+class Written:
+    """An item's new text, and why its comments were dropped (``""``: they were kept, or it had none)."""
+
+    text: str
+    comments_dropped: str
+
+
+class WriteError(Exception):
+    """No writer gave text that reads back as the new object: nothing may be emitted."""
+
+
+#: A comment: ``#`` at the start of a line or after a space (in a string too, which only costs a needless warning).
+_COMMENT = re.compile(r"(?:^|[ \t])#", re.MULTILINE)
+
+
+def _crlf(text: str) -> str:
+    """Line breaks as CR LF, for an item written with them."""
+    return re.sub(r"(?<!\r)\n", "\r\n", text)
+
+
+def _checked(text: str, column: int, new: Any, yaml11: bool) -> str:
+    textedit.check(text, column, new, yaml11=yaml11)
+    return text
 
 
 class Unfit(Exception):
@@ -136,7 +212,8 @@ class SplicedList:
     def render(self, items: list[Any], results: Results) -> str:
         """The input text with replaced items written in place, and the results appended.
 
-        Raises :class:`Unfit` when a replaced item cannot be written that way (the caller takes the plain path).
+        An item whose comments had to be dropped gets a warning result saying so. Raises :class:`Unfit` when
+        the processor added or removed items, and :class:`WriteError` when an item cannot be written at all.
         """
         if len(items) != len(self.originals):
             raise Unfit("the processor added or removed items")
@@ -144,7 +221,10 @@ class SplicedList:
         for original, item in zip(self.originals, items, strict=True):
             if item is original:
                 continue
-            out += [self.text[position : original.start], original.written(item)]
+            written = original.written(item)
+            if written.comments_dropped:
+                results.append(comments_dropped(item, written.comments_dropped))
+            out += [self.text[position : original.start], written.text]
             position = original.end
         out.append(self.text[position:])
         text = "".join(out)
@@ -154,15 +234,45 @@ class SplicedList:
         return text
 
 
+def comments_dropped(item: Mapping[str, Any], reason: str) -> Result:
+    """The warning for an object written anew, without its comments, because its text could not be edited."""
+    return Result(
+        f"the comments of this object were dropped: it was written anew because {reason}",
+        "warning",
+        objects.resource_ref(item),
+        file=objects.file_ref(item),
+    )
+
+
 def parse(text: str) -> SplicedList | None:
-    """The spliced form of a ResourceList, or None when the input is not of the common shape."""
+    """The spliced form of a ResourceList, or None when the input is not of the common shape.
+
+    Raises :class:`InputError` for what no path may accept: a recursive alias, a key that is not a string.
+    """
     try:
         fields = _top_level(text)
         items_node = fields.get("items")
         if not isinstance(items_node, pyyaml.SequenceNode) or items_node.flow_style or not items_node.value:
             raise Unfit
-        found = [_item(text, node) for node in items_node.value]
+        specials = _specials(text)
+        found = [
+            _item(text, node, specials, where=f"ResourceList.items[{number}]", depth=3)
+            for number, node in enumerate(items_node.value)
+        ]
         config = _function_config(text, fields.get("functionConfig"))
+        whole: list[Any] = []
+
+        def shared(number: int) -> Any:
+            if not whole:
+                whole.append(resourcelist.parse(text).items)
+            return whole[0][number]
+
+        for number, item in enumerate(found):
+            if not item.odd and text.find("\t", item.start, item.end) >= 0:
+                item.cross_check()
+            if item.odd:
+                item.shared = functools.partial(shared, number)
+                item.preload()
     except Unfit:
         return None
     rl = ResourceList(items=list(found), function_config=config, api_version=_scalar(fields["apiVersion"]) or "")
@@ -171,12 +281,22 @@ def parse(text: str) -> SplicedList | None:
 
 def _top_level(text: str) -> dict[str, Any]:
     """The ResourceList's top-level fields as composed nodes; raises :class:`Unfit` for an uncommon shape."""
-    root = _compose_mapping(text)
+    root = _compose(text)
+    if not isinstance(root, pyyaml.MappingNode) or root.flow_style:
+        raise Unfit
     fields = {k.value: v for k, v in root.value if isinstance(k, pyyaml.ScalarNode)}
     if "results" in fields or _scalar(fields.get("kind")) != resourcelist.KIND:
         raise Unfit
     if _scalar(fields.get("apiVersion")) not in resourcelist.API_VERSIONS:
         raise Unfit
+    items = fields.get("items")
+    specials = _specials(text)
+    if items is not None:  # the items are checked one by one: an odd one decides only about itself
+        start, end = items.start_mark.index, textedit.entry_end(text, items)
+        specials = [i for i in specials if not start <= i < end]
+    for key, value in root.value:
+        if value is not items and (_scan(key, text, specials, 1)[0] or _scan(value, text, specials, 2)[0]):
+            raise Unfit
     return fields
 
 
@@ -185,50 +305,49 @@ def _scalar(node: Any) -> str | None:
 
 
 def lazy_document(text: str) -> LazyObject | None:
-    """One plain YAML document as a :class:`LazyObject`, or None when it is not of the common shape.
+    """One plain YAML document as a :class:`LazyObject`, or None when it is not a Kubernetes object.
 
-    The common shape: a block mapping with apiVersion, kind and metadata.name; no anchors, tags, tabs or CRs.
+    Raises :class:`InputError` for what no path may accept: a recursive alias, a key that is not a string.
     """
     try:
-        return _item(text, _compose_mapping(text))
+        item = _item(text, _compose(text), _specials(text), where="document", depth=1)
     except Unfit:
         return None
-
-
-def _compose_mapping(text: str) -> Any:
-    """``text`` composed by libyaml's C composer: a block mapping of the common shape, or :class:`Unfit`."""
-    if "\r" in text or "\t" in text:
-        raise Unfit
     try:
-        node = sourced.compose(text)
+        if not item.odd and "\t" in text:
+            item.cross_check()
+        if item.odd:
+            item.preload()
+    except Unfit:
+        return None
+    return item
+
+
+def _compose(text: str) -> Any:
+    """``text`` composed by libyaml's C composer, or :class:`Unfit`."""
+    try:
+        return sourced.compose(text)
     except (pyyaml.YAMLError, RecursionError, ValueError):
         raise Unfit from None
-    if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
-        raise Unfit
+
+
+def _specials(text: str) -> list[int]:
+    """Where an anchor, alias, tag or merge key may begin (:data:`_SPECIAL`), in order."""
     maybe_special = "&" in text or "*" in text or "!" in text or "<<" in text
-    _check_nodes(node, text, [m.end() - 1 for m in _SPECIAL.finditer(text)] if maybe_special else [])
-    return node
+    return [m.end() - 1 for m in _SPECIAL.finditer(text)] if maybe_special else []
 
 
-def _head(node: Any, own_text: Callable[[], str]) -> dict[str, Any]:
-    """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing.
-
-    Metadata with a plain scalar YAML 1.1 and 1.2 read differently (``labels: {beta: yes}``) is read from the
-    item's own text with ruamel.yaml, as the plain path reads it, so that one item does not send the whole list
-    down the plain path.
-    """
+def _head(node: Any, yaml11: bool) -> dict[str, Any]:
+    """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing."""
     fields = {k.value: v for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
     api_version, kind = _scalar(fields.get("apiVersion")), _scalar(fields.get("kind"))
     metadata = fields.get("metadata")
     if not isinstance(metadata, pyyaml.MappingNode):
         raise Unfit
     try:
-        head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata)}
+        head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata, yaml11=yaml11)}
     except sourced.Unsupported:
-        try:
-            head = {"apiVersion": api_version, "kind": kind, "metadata": yamlio.load_all(own_text())[0]["metadata"]}
-        except InputError:
-            raise Unfit from None
+        raise Unfit from None
     try:  # the plain path's rule, so that both paths accept the same objects
         resourcelist.check_object(head, where="item")
     except InputError:
@@ -236,12 +355,64 @@ def _head(node: Any, own_text: Callable[[], str]) -> dict[str, Any]:
     return head
 
 
-def _item(text: str, node: Any) -> LazyObject:
-    """A composed object as a :class:`LazyObject`; raises :class:`Unfit` when it is not of the common shape."""
-    if not isinstance(node, pyyaml.MappingNode) or node.flow_style:
+def _item(text: str, node: Any, specials: list[int], *, where: str, depth: int) -> LazyObject:
+    """A composed object as a :class:`LazyObject`; raises :class:`Unfit` when it is not of the common shape.
+
+    Refuses (:class:`InputError`) a recursive alias and a key that is not a string, naming the object.
+    """
+    if not isinstance(node, pyyaml.MappingNode):
         raise Unfit
     end = textedit.entry_end(text, node)
-    return LazyObject(_head(node, functools.partial(_own_text, text, node, end)), text, node, end)
+    start = node.start_mark.index
+    low, high = bisect.bisect_left(specials, start), bisect.bisect_left(specials, end)
+    yaml11 = yamlio.yaml11(text)
+    odd, string_keys = _scan(node, text, specials[low:high], depth, yaml11=yaml11)
+    if odd and sourced.recursive(node):
+        raise InputError(f"{where} ({_describe(node)}) has a recursive YAML alias (a node that contains itself)")
+    bad_key = None if string_keys else _non_string_key(node, yaml11)
+    if bad_key is not None:
+        raise InputError(
+            f"{where} ({_describe(node)}): the key {bad_key[1]} at {bad_key[0] or 'the top level'} is not a "
+            "string: Kubernetes objects have string keys (quote it)"
+        )
+    try:
+        head = _head(node, yaml11)
+    except Unfit:
+        if odd:  # metadata with an alias, say: the head comes from the object as ruamel.yaml reads it
+            head = {}
+        else:
+            raise
+    return LazyObject(head, text, node, end, odd=odd, yaml11=yaml11)
+
+
+def _describe(node: Any) -> str:
+    fields = {k.value: v for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
+    metadata = fields.get("metadata")
+    names = {k.value: v for k, v in metadata.value} if isinstance(metadata, pyyaml.MappingNode) else {}
+    return f"{_scalar(fields.get('kind')) or '?'} {_scalar(names.get('name')) or '<unnamed>'}"
+
+
+_is_string_key = sourced.string_key
+
+
+def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
+    """The path and text of the first key under ``node`` that is not a string, or None."""
+    stack: list[tuple[Any, str]] = [(node, "")]
+    seen: set[int] = set()
+    while stack:
+        current, path = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, pyyaml.MappingNode):
+            for key, _ in reversed(current.value):
+                if not _is_string_key(key, yaml11):
+                    shown = key.value if isinstance(key, pyyaml.ScalarNode) else "(a collection)"
+                    return path, shown
+            stack.extend((v, objects.join_path(path, k.value)) for k, v in reversed(current.value))
+        elif isinstance(current, pyyaml.SequenceNode):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(current.value))))
+    return None
 
 
 def _own_text(text: str, node: Any, end: int) -> str:
@@ -255,53 +426,74 @@ def _function_config(text: str, node: Any) -> Mapping[str, Any] | None:
         return None
     if not isinstance(node, pyyaml.MappingNode):
         raise Unfit
+    prefix = "%YAML 1.1\n---\n" if yamlio.yaml11(text) else ""
     if node.flow_style:
-        loaded = yamlio.load_all(text[node.start_mark.index : node.end_mark.index])
+        loaded = yamlio.load_all(prefix + text[node.start_mark.index : node.end_mark.index])
     else:
         end = textedit.entry_end(text, node)
-        loaded = yamlio.load_all(textedit.dedent(text[node.start_mark.index : end], node.start_mark.column))
+        loaded = yamlio.load_all(prefix + textedit.dedent(text[node.start_mark.index : end], node.start_mark.column))
     if not loaded or not isinstance(loaded[0], Mapping):
         raise Unfit
     config: Mapping[str, Any] = loaded[0]
     return config
 
 
-def _indented(item: Any, seq_indent: yamlio.SeqIndent, column: int) -> str:
-    """``item`` dumped with ruamel.yaml in the given list indentation, indented to the item's column."""
-    dumped = yamlio.dump(item, seq_indent=seq_indent).rstrip("\n")
-    pad = " " * column
-    lines = dumped.split("\n")
-    return "\n".join([lines[0], *(pad + line if line else line for line in lines[1:])]) + "\n"
+def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool = False) -> tuple[bool, bool]:
+    """Whether ``root`` holds an anchor, alias, tag or merge key, and whether all its keys are strings.
 
-
-def _check_nodes(root: Any, text: str, specials: list[int]) -> None:
-    """Too deep, a duplicate key, or an anchor, alias, tag or merge key: the plain path takes it.
+    :class:`Unfit` when it nests too deep or a key repeats.
 
     ``specials`` are where :data:`_SPECIAL` matched; one inside a string (``schedule: "0 3 * * *"``) is text,
     anything else is what it looks like. The plain path refuses bad input with the precise reason.
     """
-    stack = [(root, 1)]
+    stack = [(root, depth)]
     strings: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    special, string_keys = False, True
     while stack:
-        node, depth = stack.pop()
-        if depth > yamlio.MAX_DEPTH:
+        node, level = stack.pop()
+        if level > yamlio.MAX_DEPTH:
             raise Unfit
-        if specials and text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!", "*"):
-            raise Unfit  # a node's marks begin at its anchor or tag
+        if specials:
+            if id(node) in seen:  # an alias: this node was reached before
+                special = True
+                continue
+            seen.add(id(node))
+            if text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!", "*"):
+                special = True  # a node's marks begin at its anchor or tag
         if isinstance(node, pyyaml.MappingNode):
-            keys = [k.value for k, _ in node.value if isinstance(k, pyyaml.ScalarNode)]
-            if len(keys) != len(set(keys)):
-                raise Unfit
-            stack.extend((v, depth + 1) for _, v in node.value)
+            string_keys = _unique_keys(node, yaml11) and string_keys
+            stack.extend((v, level + 1) for _, v in node.value)
             if specials:
-                stack.extend((k, depth + 1) for k, _ in node.value)
+                stack.extend((k, level + 1) for k, _ in node.value)
         elif isinstance(node, pyyaml.SequenceNode):
-            stack.extend((v, depth + 1) for v in node.value)
+            stack.extend((v, level + 1) for v in node.value)
         elif specials and (node.style or node.value != "<<"):
             strings.append((node.start_mark.index, node.end_mark.index))
+    return special or _outside(specials, strings), string_keys
+
+
+def _unique_keys(node: Any, yaml11: bool) -> bool:
+    """Whether every key of a mapping node is a string; :class:`Unfit` when a key repeats."""
+    keys, strings = [], True
+    for key, _ in node.value:
+        if key.__class__ is not pyyaml.ScalarNode:
+            strings = False
+            continue
+        keys.append(key.value)
+        if not key.style and strings:
+            strings = scalars.is_string(key.value, yaml11)
+    if len(keys) != len(set(keys)):
+        raise Unfit
+    return strings
+
+
+def _outside(specials: list[int], strings: list[tuple[int, int]]) -> bool:
+    """Whether any of ``specials`` lies outside every one of the ``strings`` (start, end) spans."""
     strings.sort()
     starts = [start for start, _ in strings]
     for index in specials:
         found = bisect.bisect_right(starts, index) - 1
         if found < 0 or not strings[found][0] <= index < strings[found][1]:
-            raise Unfit
+            return True
+    return False

@@ -8,11 +8,11 @@ mapping or sequence is rebuilt entry by entry around its unchanged entries; anyt
 style in the document's own list indentation. Comment lines directly above an entry or a list item travel with
 it, and a comment at the end of a line stays with that line's entry.
 
-:func:`render` raises :class:`Unfit` for what it does not edit (a list item whose dash it cannot find); the
-caller then writes the object another way. Where source text was moved to another column, :func:`render` reads
-its result back and raises :class:`Unfit` unless that gives exactly the new object, so a mistake here costs
-style, never a changed meaning. Text kept at its own column, and new values written by
-:func:`~krm_fn.sdk.scalars.format_scalar`, need no such check (``tests/sdk/test_textedit.py`` checks them all).
+:func:`render` reads its result back and raises :class:`Unfit` unless that gives exactly the new object, read
+alike by YAML 1.1 and 1.2 readers (:func:`check`), and also for what it does not edit (a list item whose dash it
+cannot find); the caller then writes the object another way (:func:`dump`, the plain emitter). A mistake here
+costs style, never a changed meaning. A plain scalar the two YAML versions read differently (``yes``, ``0123``) is
+never copied: it is written anew by :func:`~krm_fn.sdk.scalars.format_scalar`, as 1.2 reads it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml as pyyaml
 
 from krm_fn.sdk import scalars
-from krm_fn.sdk.sourced import SourcedDict, SourcedList, Unsupported, compose, construct, matches, same
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, compose, matches
 
 SeqIndent = Literal["compact", "wide"]
 
@@ -36,27 +36,30 @@ class Unfit(Exception):
     """The change is not one this writer makes as a text edit."""
 
 
-def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compact") -> str:
+def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compact", yaml11: bool = False) -> str:
     """``value`` (a mapping constructed from ``text``) as text whose first line starts at ``column``.
 
     The first line carries no indentation (it follows ``- `` or the start of a document); every other line is
-    indented for ``column``. The result ends with a line break.
+    indented for ``column``. The result ends with a line break, and has been read back (:func:`check`).
+    ``yaml11``: the document is read under a ``%YAML 1.1`` directive.
     """
-    writer = _Writer(text, seq_indent, root=getattr(value, "node", None))
+    writer = _Writer(text, seq_indent, root=getattr(value, "node", None), yaml11=yaml11)
     written = writer.mapping(value, column, inline=True)
-    if writer.shifted:
-        _check(written, column, value)
+    check(written, column, value, yaml11=yaml11)
     return written
 
 
-def _check(written: str, column: int, value: Any) -> None:
-    """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``."""
+def check(written: str, column: int, value: Any, *, yaml11: bool = False) -> None:
+    """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``, read alike by YAML 1.1 and 1.2.
+
+    This is what makes a writer safe: whatever it got wrong costs style (the next writer is used), never data.
+    """
     try:
-        loaded = construct(compose(dedent(written, column)))
-    except (pyyaml.YAMLError, Unsupported, RecursionError) as err:
-        raise Unfit(f"the edited text is not valid YAML: {err}") from None
-    if not same(value, loaded):
-        raise Unfit("the edited text does not read back as the new object")
+        node = compose(dedent(written, column))
+    except (pyyaml.YAMLError, RecursionError) as err:
+        raise Unfit(f"the written text does not read back: {' '.join(str(err).split())}") from None
+    if not matches(value, node, yaml11=yaml11, keys=True):  # types, values, string keys, no ambiguous scalar
+        raise Unfit("the written text does not read back as the new object")
 
 
 def dedent(text: str, column: int) -> str:
@@ -65,9 +68,28 @@ def dedent(text: str, column: int) -> str:
     return "\n".join([lines[0], *(line[min(column, len(line) - len(line.lstrip(" "))) :] for line in lines[1:])])
 
 
-def dump(value: Any, *, seq_indent: SeqIndent = "compact") -> str:
-    """A mapping of plain data as a block YAML document, written the way :func:`render` writes new values."""
-    return _Writer("", seq_indent).mapping(value, 0, inline=True)
+def dump(value: Any, *, seq_indent: SeqIndent = "compact", column: int = 0) -> str:
+    """A mapping of plain data written anew, as :func:`render` writes new values: the plain emitter.
+
+    Every scalar goes through :func:`~krm_fn.sdk.scalars.format_scalar`, which writes it so that YAML 1.1 and
+    1.2 readers both read it back as itself; nothing of any source text is used, so comments are not kept.
+    Lines after the first are indented for ``column``, as with :func:`render`.
+    """
+    return _Writer("", seq_indent).mapping(_plain(value), column, inline=True)
+
+
+def _plain(value: Any) -> Any:
+    """Dicts, lists and scalars only: no node (nothing of a source is copied) and no round-trip type."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for base in (str, int, float):
+        if isinstance(value, base):
+            return base(value)
+    return value
 
 
 def entry_end(text: str, node: Any) -> int:
@@ -82,13 +104,13 @@ def _is_block(node: Any, kind: type) -> bool:
 class _Writer:
     """One render: the source text, the list indentation for new lists, and what is known about the nodes."""
 
-    def __init__(self, text: str, seq_indent: SeqIndent, *, root: Any = None) -> None:
+    def __init__(self, text: str, seq_indent: SeqIndent, *, root: Any = None, yaml11: bool = False) -> None:
         self.text = text
+        self.yaml11 = yaml11  # the document is under a %YAML 1.1 directive: plain scalars read the 1.1 way
         self.wide = seq_indent == "wide"
         self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
         self.ends: dict[int, int] = {}  # id(node) -> where its own text ends, for the nodes indexed so far
         self.root = root  # the node of the whole object, where quoted strings and the indentation step are found
-        self.shifted = False  # source text was moved to another column: the result is read back to check it
         self._quoted: dict[str, str] | None = None
         self._step: int | None = None
 
@@ -106,10 +128,24 @@ class _Writer:
         known = self.ends.get(id(node))
         if known is not None:
             return known
+        block_end = None
         while not getattr(node, "flow_style", True) and node.value:
+            block_end = node.end_mark.index if block_end is None else block_end
             node = node.value[-1][1] if isinstance(node, pyyaml.MappingNode) else node.value[-1]
         end: int = node.end_mark.index
+        if block_end is not None:  # the last value may be an alias, whose marks are those of its anchor's node
+            end = max(end, self._last_content(block_end))
         return end
+
+    def _last_content(self, index: int) -> int:
+        """The end of the last line before ``index`` that holds more than a comment or blanks."""
+        while index > 0:
+            start = self.line_start(index - 1)
+            line = self.text[start:index].strip(" \t\r\n")
+            if line and not line.startswith("#"):
+                return start + len(self.text[start:index].rstrip(" \t\r\n"))
+            index = start
+        return 0
 
     def entry_end(self, node: Any) -> int:
         """The end of the line a node ends on: a comment after it on that line is its own."""
@@ -187,10 +223,20 @@ class _Writer:
 
     def verbatim(self, start: int, end: int, delta: int) -> str:
         """Source text, re-indented by ``delta`` columns."""
-        text = self.text[start:end]
-        if delta and "\n" in text.rstrip("\n"):
-            self.shifted = True
-        return _shift(text, delta, first=False)
+        return _shift(self.text[start:end], delta, first=False)
+
+    def key_at(self, key: Any) -> tuple[int, int]:
+        """Where an entry begins, index and column: at its key, or at the ``?`` of an explicit key (``? k``)."""
+        start: int = key.start_mark.index
+        line_start = self.line_start(start)
+        before = self.text[line_start:start].rstrip(" ")
+        if before.endswith("?") and (len(before) == 1 or before[-2] in " -"):
+            index = line_start + len(before) - 1
+            return index, int(key.start_mark.column) - (start - index)
+        return start, int(key.start_mark.column)
+
+    def matches(self, value: Any, node: Any) -> bool:
+        return matches(value, node, yaml11=self.yaml11)
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
@@ -203,7 +249,7 @@ class _Writer:
         if node is not None and _is_block(node, pyyaml.MappingNode):
             self.index(node, self.line_start(node.start_mark.index))
             delta = column - node.start_mark.column
-            if not changed and matches(value, node):
+            if not changed and self.matches(value, node):
                 text = self.verbatim(node.start_mark.index, self.entry_end(node), delta)
                 return text if inline else " " * column + text
             sources = {k.value: (k, v) for k, v in node.value}
@@ -223,9 +269,13 @@ class _Writer:
 
     def entry(self, key: Any, source: pyyaml.Node, value: Any, delta: int) -> str:
         """One ``key: value`` of a mapping that has a source, from the key on."""
-        column = key.start_mark.column + delta
-        if matches(value, source):
-            return self.verbatim(key.start_mark.index, self.entry_end(source), delta)
+        start, key_column = self.key_at(key)
+        column = key_column + delta
+        if self.matches(value, source):
+            return self.verbatim(start, self.entry_end(source), delta)
+        if start != key.start_mark.index or (not key.style and not self.yaml11 and scalars.ambiguous(key.value)):
+            # an explicit key (``? k`` then ``: v``), or one the YAML versions read differently: written anew
+            return scalars.format_scalar(key.value) + ":" + self.value(value, column, source=source)
         if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode) and value:
             header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
             self.index(source, self.line_end(key.end_mark.index))
@@ -249,7 +299,7 @@ class _Writer:
         """
         node = getattr(value, "node", None)
         if isinstance(value, dict | list) and node is not None and node.flow_style:
-            if matches(value, node):
+            if self.matches(value, node):
                 end = node.end_mark.index
                 return " " + self.verbatim(node.start_mark.index, end, column - node.start_mark.column) + "\n"
             source = node
@@ -266,7 +316,7 @@ class _Writer:
     def scalar(self, value: Any, pool: list[Any], *, flow: bool = False) -> str:
         """A scalar as written in ``pool`` (source nodes; the one used is taken out), else formatted anew."""
         for node in pool:
-            if isinstance(node, pyyaml.ScalarNode) and node.style not in ("|", ">") and matches(value, node):
+            if isinstance(node, pyyaml.ScalarNode) and node.style not in ("|", ">") and self.matches(value, node):
                 written = self.text[node.start_mark.index : node.end_mark.index]
                 if "\n" not in written and not (flow and not node.style and not scalars.plain_ok(written, flow=True)):
                     pool.remove(node)
@@ -337,7 +387,7 @@ class _Writer:
                 prefix = self.text[dash : self.line_end(dash)] + " " * content_column
         head = lead + " " * dash_column + prefix
         is_flow = origin is not None and getattr(origin, "flow_style", False)
-        if origin is not None and matches(item, origin):
+        if origin is not None and self.matches(item, origin):
             end = self.entry_end(origin)
             if self.text[self.content_end(origin) : end].strip(" \n")[:1] not in ("", "#"):
                 end = self.content_end(origin)  # an item of a flow list: the rest of its line is not its own

@@ -42,6 +42,13 @@ def _limit(name: str, default: int) -> int:
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DOC_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)")
+#: A ``%YAML 1.1`` directive before the first document: its plain scalars are read the YAML 1.1 way.
+_YAML11 = re.compile(r"(?:(?:%[^\n]*|#[^\n]*|[ \t\r]*)\n)*%YAML[ \t]+1\.1[ \t\r\n#]")
+
+
+def yaml11(text: str) -> bool:
+    """Whether ``text`` (one document, or a ResourceList) opens with a ``%YAML 1.1`` directive."""
+    return text.startswith(("%", "#", "\n", " ", "\r")) and _YAML11.match(text) is not None
 
 
 def decode(data: bytes) -> str:
@@ -122,7 +129,21 @@ def load_all(text: str) -> list[Any]:
         raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
     for doc in docs:
         check_bounds(doc)
+    if "&" in text and "*" in text:
+        _refuse_recursion(text)
     return docs
+
+
+def _refuse_recursion(text: str) -> None:
+    """ruamel.yaml reads a recursive alias (``x: &r [*r]``) as ``[null]``: find it on libyaml's composed nodes."""
+    import yaml as pyyaml
+
+    try:
+        nodes = list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        return  # what libyaml cannot read, ruamel.yaml has read: no aliases it could see
+    if any(node is not None and sourced.recursive(node) for node in nodes):
+        raise InputError("input has a recursive YAML alias (a node that contains itself)")
 
 
 def check_bounds(doc: Any) -> None:
@@ -182,14 +203,37 @@ def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:
 def split_documents(text: str) -> list[str]:
     """Cut a stream into the exact text of each document, so ``"".join(parts) == text``.
 
-    A document starts at a ``---`` line in column 0 (YAML forbids that line inside any scalar), which lets a
-    caller hand back every document it did not change byte for byte.
+    A document starts at a ``---`` line in column 0 (YAML forbids that line inside any scalar), or at the
+    directives (``%YAML 1.2``) before it, which lets a caller hand back every document it did not change byte for
+    byte, each readable on its own.
     """
-    starts = [m.start() for m in _DOC_START.finditer(text)]
+    starts = [_with_directives(text, m.start()) for m in _DOC_START.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
     return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _with_directives(text: str, start: int) -> int:
+    """Where the document whose ``---`` line is at ``start`` begins: at its directives, if it has any.
+
+    Directives may stand only at the start of the stream or after a ``...`` line; comment and blank lines
+    between them stay with the document before.
+    """
+    index, first, line = start, None, ""
+    while index > 0:
+        above = text.rfind("\n", 0, index - 1) + 1
+        line = text[above:index].rstrip("\r\n")
+        if line.startswith("%"):
+            first = above
+        elif line.strip() and not line.lstrip().startswith("#"):
+            break
+        index = above
+    if first is None:
+        return start
+    if index == 0:  # nothing but directives, comments and blanks above: the stream's first document
+        return 0
+    return first if _DOC_END.match(line) else start
 
 
 def document_header(doc_text: str) -> str:

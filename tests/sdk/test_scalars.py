@@ -49,10 +49,20 @@ def test_plain_scalars_resolve_as_both_readers_agree(text: str, value: object) -
     assert type(scalars.resolve(text)) is type(value)
 
 
-@pytest.mark.parametrize("text", ["yes", "on", "0123", "1e3", "2001-12-14", "1_000", "0o17"])
-def test_plain_scalars_the_readers_disagree_on_are_refused(text: str) -> None:
-    with pytest.raises(scalars.Retyped):
-        scalars.resolve(text)
+@pytest.mark.parametrize(
+    ("text", "yaml12", "yaml11"),
+    [("yes", "yes", True), ("on", "on", True), ("0123", 123, 83), ("08080", 8080, "08080"), ("1e3", 1000.0, "1e3"),
+     ("0o17", 15, "0o17"), ("12:30:00", "12:30:00", 45000)],
+)  # fmt: skip
+def test_plain_scalars_the_readers_disagree_on_read_as_each_version_reads_them(text, yaml12, yaml11) -> None:
+    assert scalars.ambiguous(text)
+    assert scalars.resolve(text) == yaml12 and type(scalars.resolve(text)) is type(yaml12)
+    assert scalars.resolve(text, yaml11=True) == yaml11 and type(scalars.resolve(text, yaml11=True)) is type(yaml11)
+
+
+@pytest.mark.parametrize("text", ["2001-12-14", "1_000", ".inf", ".nan", "nginx", "12", "true", "null", "1.5"])
+def test_plain_scalars_both_versions_read_alike_are_not_ambiguous(text: str) -> None:
+    assert not scalars.ambiguous(text)
 
 
 @settings(max_examples=400, deadline=None)

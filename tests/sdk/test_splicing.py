@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from krm_fn.sdk import runner, splicing, yamlio
+from krm_fn.sdk.errors import InputError
 from krm_fn.sequencing import transformer
 from tests.support.run import resource_list
 
@@ -74,13 +75,9 @@ def test_seq_fn_output_keeps_every_untouched_byte_and_re_emits_only_the_workload
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(HEAD + "- {apiVersion: v1, kind: A, metadata: {name: a}}\n", id="flow-item"),
-        pytest.param(HEAD + "- &x\n  apiVersion: v1\n  kind: A\n  metadata: {name: a}\n", id="anchor"),
-        pytest.param(
-            HEAD.replace("\n", "\r\n") + "- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n", id="crlf"
-        ),
-        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: !x a}\n", id="tag"),
-        pytest.param(HEAD + "- apiVersion: v1\n  kind: \tA\n  metadata: {name: a}\n", id="tab"),
+        pytest.param("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{apiVersion: v1}]\n", id="flow"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\nfunctionConfig: &c {}\n", id="anchor"),
+        pytest.param(HEAD + "- apiVersion: v1\n  kind: \tA\n  metadata: {name: a}\n", id="tab-ruamel-rejects"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\nresults: []\n", id="results"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: a, name: b}\n", id="duplicate-key"),
         pytest.param(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {labels: {}}\n", id="no-name"),
@@ -89,6 +86,28 @@ def test_seq_fn_output_keeps_every_untouched_byte_and_re_emits_only_the_workload
 )
 def test_uncommon_shapes_take_the_plain_path(text):
     assert splicing.parse(text) is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param("- {apiVersion: v1, kind: A, metadata: {name: a}}\n", id="flow-item"),
+        pytest.param("- &x\n  apiVersion: v1\n  kind: A\n  metadata: {name: a}\n", id="anchor"),
+        pytest.param("- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n", id="crlf"),
+        pytest.param("- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  data: {t: 'a\tb'}\n", id="tab-in-string"),
+    ],
+)
+def test_an_odd_item_keeps_the_list_on_the_splicing_path_and_keeps_its_bytes(item):
+    text = HEAD + item + "- apiVersion: v1\n  kind: B\n  metadata: {name: b}\n"
+    spliced = splicing.parse(text)
+    assert spliced is not None
+    assert [o["kind"] for o in spliced.originals] == ["A", "B"]
+    assert spliced.render(spliced.originals, spliced.resource_list.results) == text
+
+
+def test_a_custom_tag_in_an_item_is_refused_as_on_the_plain_path():
+    with pytest.raises(InputError, match="tag !x is not allowed"):
+        splicing.parse(HEAD + "- apiVersion: v1\n  kind: A\n  metadata: {name: !x a}\n")
 
 
 GOLDEN = sorted(p for p in (Path(__file__).parent.parent / "golden").iterdir() if p.is_dir())
@@ -118,4 +137,5 @@ def test_quoted_stars_and_ampersands_are_text_not_aliases_or_anchors():
     """A cron schedule's ``*`` inside quotes does not send the list down the plain path; a real alias does."""
     text = HEAD + '- apiVersion: batch/v1\n  kind: CronJob\n  metadata: {name: c}\n  spec: {schedule: "0 3 * * *"}\n'
     assert splicing.parse(text) is not None
-    assert splicing.parse(text.replace('"0 3 * * *"', "&s x") + "  other: *s\n") is None
+    odd = splicing.parse(text.replace('"0 3 * * *"', "&s x") + "  other: *s\n")
+    assert odd is not None and odd.originals[0].odd, "a real anchor makes that item odd"

@@ -1,0 +1,246 @@
+"""seq-fn never changes data silently (issue 12): one regression test per finding, in KRM and standalone mode.
+
+Each output is read back the way users' tools read it, with a YAML 1.1 reader (PyYAML, as kubectl's parser
+follows) and a YAML 1.2 reader (ruamel.yaml safe, as kpt's kyaml), and compared with what was meant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml as pyyaml
+from ruamel.yaml import YAML
+
+from krm_fn.sdk import splicing
+from tests.support.run import command, krm
+
+HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+
+
+def read11(text: str) -> Any:
+    return pyyaml.safe_load(text)
+
+
+def read12(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def items_of(text: str) -> list[Any]:
+    one, two = read11(text)["items"], read12(text)["items"]
+    assert one == two, "YAML 1.1 and 1.2 readers read the output alike"
+    return list(one)
+
+
+def job(name: str, body: str) -> str:
+    """A sequenced-on-request Job item (two containers) whose first container ends with ``body``."""
+    return (
+        f"- apiVersion: batch/v1\n  kind: Job\n  metadata:\n    name: {name}\n"
+        '    annotations: {seq-fn.dev/enabled: "true"}\n'
+        "  spec:\n    template:\n      spec:\n        restartPolicy: Never\n        containers:\n"
+        "        - name: a\n          image: busybox\n" + body + "        - name: b\n          image: busybox\n"
+    )
+
+
+def job4(body: str) -> str:
+    """:func:`job` indented four spaces (ruamel.yaml re-indented such text and misplaced what followed a block)."""
+    return (
+        "- apiVersion: batch/v1\n  kind: Job\n  metadata:\n      name: j\n"
+        '      annotations: {seq-fn.dev/enabled: "true"}\n'
+        "  spec:\n      template:\n          spec:\n              restartPolicy: Never\n              containers:\n"
+        "                  - name: a\n                    image: busybox\n"
+        + body
+        + "                  - name: b\n                    image: busybox\n"
+    )
+
+
+# 1: an item seq-fn never touches keeps its data (and its bytes) when another item holds a tab
+def test_an_untouched_item_keeps_its_bytes_beside_an_item_with_a_tab() -> None:
+    text = (
+        HEAD
+        + "    - apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: a}\n      data:\n"
+        + "          script: |\n              echo hi\n\n         # a comment\n"
+        + '    - apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: b}\n      data: {t: "a\tb"}\n'
+    )
+    ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == text
+    assert items_of(ran.stdout)[0]["data"]["script"] == "echo hi\n"
+
+
+def test_an_untouched_item_keeps_its_bytes_when_a_workload_beside_it_is_changed() -> None:
+    cm = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    script: |\n      echo hi\n\n  # c\n"
+    tabbed = '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: t}\n  data: {t: "a\tb"}\n'
+    ran = krm(HEAD + cm + tabbed + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.startswith(HEAD + cm + tabbed)
+    assert items_of(ran.stdout)[2]["spec"]["template"]["spec"]["initContainers"][0]["name"] == "a"
+
+
+# 2: a changed workload that holds `value: yes` keeps a block scalar's value (the comment after it stays a comment)
+def test_a_comment_after_a_block_scalar_never_becomes_part_of_an_argument() -> None:
+    body = "                    env: [{name: A, value: yes}]\n                    args:\n"
+    body += "                        - |\n                            echo hi\n\n                       # note\n"
+    ran = krm(HEAD + job4(body))
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert step["args"] == ["echo hi\n"]
+    assert step["env"] == [{"name": "A", "value": "yes"}]
+
+
+# 3: explicit keys (`? k` then `: v`) keep their indicator, wherever they stand
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        ("spec", job("j", "").replace("  spec:\n", "  spec:\n    ? backoffLimit\n    : 2\n", 1)),
+        (
+            "annotations",
+            job("j", "").replace(
+                '    annotations: {seq-fn.dev/enabled: "true"}\n',
+                '    annotations:\n      ? note\n      : kept\n      seq-fn.dev/enabled: "true"\n',
+            ),
+        ),
+        (
+            "entrypoint container",
+            job("j", "          command: [sh]\n          ? workingDir\n          : /tmp\n")
+            .replace('{seq-fn.dev/enabled: "true"}', '{seq-fn.dev/strategy: entrypoint}') + "          command: [sh]\n",
+        ),
+    ],
+)  # fmt: skip
+def test_explicit_keys_are_written_so_that_the_output_reads_back(where: str, text: str) -> None:
+    ran = krm(HEAD + text)
+    assert ran.code == 0, ran.stderr
+    out = items_of(ran.stdout)[0]
+    if where == "spec":
+        assert out["spec"]["backoffLimit"] == 2
+    elif where == "annotations":
+        assert out["metadata"]["annotations"]["note"] == "kept"
+    else:
+        assert out["spec"]["template"]["spec"]["containers"][0]["workingDir"] == "/tmp"
+    assert krm(ran.stdout.split("results:\n")[0]).stdout.split("results:\n")[0] == ran.stdout.split("results:\n")[0]
+
+
+# 4: %YAML directives are honoured in standalone mode
+@pytest.mark.parametrize(
+    "stream",
+    [
+        "%YAML 1.2\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n...\n%YAML 1.1\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {v: 'on'}\n",
+    ],
+)
+def test_a_yaml_directive_stays_with_its_document(stream: str, tmp_path: Path) -> None:
+    (tmp_path / "in.yaml").write_text(stream)
+    ran = command([str(tmp_path / "in.yaml")])
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == stream
+
+
+def test_under_a_yaml_1_1_directive_on_is_a_boolean_in_krm_mode() -> None:
+    text = "%YAML 1.1\n---\n" + HEAD + job("j", "          env: [{name: A, value: on}]\n          tty: on\n")
+    ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert step["tty"] is True and step["env"][0]["value"] is True
+
+
+# 5: a recursive alias is refused; an untouched document keeps its anchors (its bytes)
+@pytest.mark.parametrize("standalone", [False, True])
+def test_a_recursive_alias_is_refused_with_one_line(standalone: bool, tmp_path: Path) -> None:
+    item = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: &r [*r]\n"
+    if standalone:
+        (tmp_path / "in.yaml").write_text(item)
+        ran = command([str(tmp_path / "in.yaml")])
+    else:
+        ran = krm(HEAD + "- " + item.replace("\n", "\n  ").rstrip(" "))
+    assert ran.code == 2 and ran.stdout == ""
+    assert "recursive YAML alias" in ran.stderr and ran.stderr.count("\n") == 1, ran.stderr
+
+
+def test_an_untouched_document_keeps_its_anchors() -> None:
+    cm = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {x: &v one, y: *v}\n"
+    ran = krm(HEAD + cm + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.startswith(HEAD + cm)
+
+
+def test_a_changed_workload_with_an_anchor_is_written_without_it_and_says_its_comments_went() -> None:
+    body = "          env: &e [{name: A, value: x}]  # shared\n          envFrom: []\n"
+    ran = krm(HEAD + job("j", body).replace("        - name: b\n", "        - name: b\n          env: *e\n"))
+    assert ran.code == 0, ran.stderr
+    assert "&e" not in ran.stdout and "*e" not in ran.stdout.split("results:")[0]
+    spec = items_of(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert spec["initContainers"][0]["env"] == spec["containers"][0]["env"] == [{"name": "A", "value": "x"}]
+    assert "comments of this object were dropped" in ran.stdout
+
+
+# 6: floats keep their exact value
+def test_floats_near_the_precision_limit_keep_their_value() -> None:
+    body = "                    env: [{name: A, value: yes}]\n                    x-ratio: -7.082454662728375e+272\n"
+    anchored = "                    x-alias: &a 1\n                    x-b: *a\n"
+    for text in (HEAD + job4(body), HEAD + job4(body + anchored)):
+        ran = krm(text)
+        assert ran.code == 0, ran.stderr
+        step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+        assert step["x-ratio"] == -7.082454662728375e272
+
+
+# 7: on exit 1 every item comes out exactly as it went in, odd items included
+def test_on_an_error_the_items_come_out_exactly_as_they_went_in() -> None:
+    odd = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {x: &v one,   y: *v}   # odd\n"
+    bad = job("j", "").replace('"true"}', '"true", seq-fn.dev/order: "nope"}')
+    ran = krm(HEAD + odd + "- {apiVersion: v1, kind: ConfigMap,  metadata: {name: f}}\n" + bad)
+    assert ran.code == 1
+    assert ran.stdout.startswith(HEAD + odd + "- {apiVersion: v1, kind: ConfigMap,  metadata: {name: f}}\n" + bad)
+
+
+# 8: plain numbers YAML 1.1 and 1.2 read differently are written so that both agree, in a changed workload
+def test_plain_numbers_the_yaml_versions_read_differently_are_written_so_both_agree() -> None:
+    body = "          args: [x]\n          x-a: 0123\n          x-b: 08080\n          x-c: 1e3\n          x-d: yes\n"
+    tabbed = "- {apiVersion: v1, kind: A, metadata: {name: t}, data: {t: 'a\tb'}}\n"
+    for ran in (krm(HEAD + job("j", body)), krm(HEAD + job("j", body) + tabbed)):
+        assert ran.code == 0, ran.stderr
+        step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+        assert (step["x-a"], step["x-b"], step["x-c"], step["x-d"]) == (123, 8080, 1000.0, "yes")  # YAML 1.2's reading
+
+
+# 9: standalone: a file without a final newline that ends in a block scalar is unchanged
+def test_a_file_without_a_final_newline_ending_in_a_block_scalar_is_unchanged(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  s: |\n    x"
+    (tmp_path / "cm.yaml").write_text(text)
+    ran = command([str(tmp_path / "cm.yaml")])
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == text
+
+
+# 10: seq-fn DIR reads a package as kpt does
+def test_a_directory_skips_hidden_folders_expected_outputs_and_what_krmignore_names(tmp_path: Path) -> None:
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\n"
+    for path in (".github/workflows/ci.yaml", "case/.expected/out.yaml", "ignored/x.yaml", "deep/y.yaml", "kept.yaml"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(cm % Path(path).stem)
+    (tmp_path / ".krmignore").write_text("# kpt's syntax\n/ignored/\ndeep/*.yaml\n!deep/y.yaml\n")
+    ran = command([str(tmp_path)])
+    assert ran.code == 0, ran.stderr
+    assert [d["metadata"]["name"] for d in pyyaml.safe_load_all(ran.stdout)] == ["y", "kept"]
+
+
+# 11: non-string keys are refused, naming the object and the field
+@pytest.mark.parametrize(("data", "key"), [("{1: x}", "1"), ("\n    ? [a]\n    : b\n", "(a collection)")])
+def test_a_key_that_is_not_a_string_is_refused(data: str, key: str, tmp_path: Path) -> None:
+    item = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {data}\n"
+    ran = krm(HEAD + "- " + item.replace("\n", "\n  ").rstrip(" "))
+    assert ran.code == 2 and ran.stdout == ""
+    assert f"ConfigMap c): the key {key} at data is not a string" in ran.stderr, ran.stderr
+    (tmp_path / "c.yaml").write_text(item)
+    ran = command([str(tmp_path / "c.yaml")])
+    assert ran.code == 2 and "the key" in ran.stderr and "is not a string" in ran.stderr, ran.stderr
+
+
+# 12: flow-mapping items stay on the splicing path (the benchmark measures how fast)
+def test_flow_mapping_items_stay_on_the_splicing_path() -> None:
+    text = HEAD + "".join(f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}}}}}\n" for i in range(3))
+    spliced = splicing.parse(text)
+    assert spliced is not None and not any(o.odd for o in spliced.originals)
+    assert krm(text).stdout == text
