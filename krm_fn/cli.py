@@ -15,6 +15,8 @@ from krm_fn.sdk import runner
 from krm_fn.sequencing import transformer
 
 NAME = "seq-fn"
+#: After the one-line reason an unreadable input gets (exit 2): where that reason is explained.
+INPUT_HELP = " (see: seq-fn explain input)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def krm(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     """KRM mode: the whole output is written before the exit code is returned."""
-    outcome = runner.run(stdin.read(), transformer.process, name=NAME, splice=True)
+    outcome = runner.run(stdin.read(), transformer.process, name=NAME, splice=True, input_help=INPUT_HELP)
     stdout.write(outcome.stdout)
     stdout.flush()
     stderr.write(outcome.stderr)

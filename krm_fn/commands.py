@@ -119,7 +119,7 @@ def _refusing(config_path: str | None) -> Iterator[None]:
     try:
         yield
     except InputError as err:
-        sys.stderr.write(f"{NAME}: {err}\n")
+        sys.stderr.write(f"{NAME}: {err}{cli.INPUT_HELP}\n")
         raise _Refused(2) from None
     except ConfigError as err:
         sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")

@@ -33,6 +33,7 @@ def check(ran: Ran, *, exit_code: int, stderr: str, mode: str, given: bytes) -> 
     if exit_code == 2:
         assert ran.stdout == "", "nothing on stdout when the input cannot be read"
         assert ran.stderr.count("\n") == 1, "a one-line reason"
+        assert ran.stderr.endswith(" (see: seq-fn explain input)\n"), "the reason points to its explanation"
     elif exit_code == 1 and mode == "standalone":
         assert ran.stdout == ""
     elif exit_code == 1:

@@ -36,8 +36,12 @@ class Outcome:
     exit_code: int
 
 
-def run(data: bytes, processor: Processor, *, name: str = "function", splice: bool = False) -> Outcome:
+def run(
+    data: bytes, processor: Processor, *, name: str = "function", splice: bool = False, input_help: str = ""
+) -> Outcome:
     """Parse, process, serialise.
+
+    ``input_help`` follows the one-line reason of an input that cannot be read (where the function explains it).
 
     Exit 2 with nothing on stdout when the input is not a ResourceList (there is nothing safe to echo). Exit 1
     with the items exactly as they came when any result is an error, because an orchestrator that trusts a
@@ -53,11 +57,11 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
         spliced = splicing.parse(text) if splice else None
         rl = spliced.resource_list if spliced else resourcelist.parse(text)
     except InputError as err:
-        return Outcome(b"", f"{name}: {err}\n", 2)
+        return Outcome(b"", f"{name}: {err}{input_help}\n", 2)
     try:
         processor(rl)
     except InputError as err:  # an item read lazily (spliced path) turned out not to be valid YAML
-        return Outcome(b"", f"{name}: {err}\n", 2)
+        return Outcome(b"", f"{name}: {err}{input_help}\n", 2)
     except Exception as err:  # a bug must not cost the user their resources
         import traceback  # only here: a run without a bug never needs it
 
@@ -71,7 +75,7 @@ def run(data: bytes, processor: Processor, *, name: str = "function", splice: bo
     stderr = "".join(f"{name}: {r.one_line()}\n" for r in rl.results.errors())
     if spliced is not None:
         outcome = _spliced(spliced, rl, stderr, name)
-        return outcome if outcome is not None else run(data, processor, name=name)
+        return outcome if outcome is not None else run(data, processor, name=name, input_help=input_help)
     if rl.results.has_errors:
         rl.items = resourcelist.parse(text).items
     try:

@@ -91,7 +91,7 @@ class NamedPortCheck:
             where = f"container {moved.container!r} is now a native sidecar and its port {moved.port!r} is named"
             if services:
                 message = (
-                    f"{where}, which Service {', '.join(services)} targets: Kubernetes resolves a named targetPort "
+                    f"{where}, which {_services_text(services)}: Kubernetes resolves a named targetPort "
                     f"to a native sidecar only from {since}, and kubernetesVersion is {version}. Use the port "
                     f"number as the Service's targetPort, or raise kubernetesVersion to {since} or newer if every "
                     "cluster runs it"
@@ -104,6 +104,11 @@ class NamedPortCheck:
                 )
                 out.append((moved.workload, Finding("warning", message, moved.path)))
         return out
+
+
+def _services_text(names: list[str]) -> str:
+    """``Service a targets`` or ``Services a, b target``."""
+    return f"Service {names[0]} targets" if len(names) == 1 else f"Services {', '.join(names)} target"
 
 
 def _was_container(obj: Mapping[str, Any], info: Any, path: str, name: Any) -> bool:
