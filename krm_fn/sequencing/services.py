@@ -47,25 +47,21 @@ class NamedPortCheck:
     def __init__(self, config: SequenceConfig) -> None:
         self.config = config
         self.moved: list[_MovedPort] = []
-        self.services: list[_Service] = []
+        self.service_objects: list[Mapping[str, Any]] = []
 
     def add(self, obj: Mapping[str, Any], changed: Mapping[str, Any] | None) -> None:
-        """Take note of one object of the input and, when seq-fn changed it, of what it became."""
-        namespace = str(objects.get(obj, "metadata", "namespace") or "")
-        if obj.get("apiVersion") == "v1" and obj.get("kind") == "Service":
-            spec = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
-            assert isinstance(spec, Mapping)
-            ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
-            assert isinstance(ports, list)
-            targets = frozenset(
-                str(p["targetPort"]) for p in ports if isinstance(p, Mapping) and isinstance(p.get("targetPort"), str)
-            )
-            selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
-            assert isinstance(selector, Mapping)
-            name = str(objects.get(obj, "metadata", "name") or "")
-            self.services.append(_Service(name, namespace, selector, targets))
-        if changed is None or self.config.kubernetes_version >= NAMED_PORT_ON_SIDECAR_SINCE:
+        """Take note of one object of the input and, when seq-fn changed it, of what it became.
+
+        A Service is kept as it came and read only if some named port moved: reading every Service of a large
+        input in full would cost more than sequencing it.
+        """
+        if self.config.kubernetes_version >= NAMED_PORT_ON_SIDECAR_SINCE:
             return
+        if obj.get("apiVersion") == "v1" and obj.get("kind") == "Service":
+            self.service_objects.append(obj)
+        if changed is None:
+            return
+        namespace = _namespace(obj)
         info = workloads.kind_info(changed, self.config)
         for template in workloads.pod_templates(changed, info) if info else []:
             labels = objects.labels_of(template.holder)
@@ -83,11 +79,14 @@ class NamedPortCheck:
 
     def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
         """An error per moved named port that a Service of the input targets, a warning per other one."""
-        out = []
+        out: list[tuple[Mapping[str, Any], Finding]] = []
+        if not self.moved:
+            return out
+        all_services = [_service(obj) for obj in self.service_objects]
         version = self.config.kubernetes_version_text
         since = ".".join(map(str, NAMED_PORT_ON_SIDECAR_SINCE))
         for moved in self.moved:
-            services = [s.name for s in self.services if _targets(s, moved)]
+            services = [s.name for s in all_services if _targets(s, moved)]
             where = f"container {moved.container!r} is now a native sidecar and its port {moved.port!r} is named"
             if services:
                 message = (
@@ -104,6 +103,24 @@ class NamedPortCheck:
                 )
                 out.append((moved.workload, Finding("warning", message, moved.path)))
         return out
+
+
+def _namespace(obj: Mapping[str, Any]) -> str:
+    return str(objects.get(obj, "metadata", "namespace") or "")
+
+
+def _service(obj: Mapping[str, Any]) -> _Service:
+    """What of a Service decides whether it targets a port by name."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+    assert isinstance(ports, list)
+    targets = frozenset(
+        str(p["targetPort"]) for p in ports if isinstance(p, Mapping) and isinstance(p.get("targetPort"), str)
+    )
+    selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
+    assert isinstance(selector, Mapping)
+    return _Service(str(objects.get(obj, "metadata", "name") or ""), _namespace(obj), selector, targets)
 
 
 def _services_text(names: list[str]) -> str:
