@@ -348,7 +348,7 @@ def test_redis_ha_asked_at_1_29_is_refused_naming_the_service_and_both_ways_out(
     assert len(errors) == 2, done.stderr
     for port, error in zip(("redis", "sentinel"), errors, strict=True):
         assert "StatefulSet shop/redis-ha-server" in error and f"port {port!r}" in error
-        assert "Service redis-ha, redis-ha-announce-0 targets" in error, "the headless and the per-replica one"
+        assert "Services redis-ha, redis-ha-announce-0 target" in error, "the headless and the per-replica one"
         assert "Use the port number as the Service's targetPort" in error, "way out 1"
         assert "raise kubernetesVersion to 1.32 or newer" in error, "way out 2"
 
