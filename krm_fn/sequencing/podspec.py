@@ -13,6 +13,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import durations
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
@@ -218,7 +219,7 @@ def make_native_sidecar(
         if start_timeout is not None:
             period = float(own.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
             own["failureThreshold"] = max(1, math.ceil(start_timeout / period))
-        limit = f", up to {duration_text(start_timeout)}" if start_timeout is not None else ""
+        limit = f", up to {durations.as_text(start_timeout)}" if start_timeout is not None else ""
         report.note(f"{name}: its own startupProbe{limit}")
         return
     readiness = container.get("readinessProbe")
@@ -232,7 +233,7 @@ def make_native_sidecar(
         objects.set_key(container, "startupProbe", probe, before=key_after(container, "readinessProbe"))
         report.note(
             f"{name}: startupProbe from its readinessProbe, every {GATE_PERIOD_SECONDS} s for up to "
-            f"{duration_text(budget)}"
+            f"{durations.as_text(budget)}"
         )
         return
     report.note(f"{name}: process start only")
@@ -241,15 +242,6 @@ def make_native_sidecar(
         f"as {name!r} is running, not when it is ready",
         path,
     )
-
-
-def duration_text(seconds: float) -> str:
-    """``300`` -> ``5m``, ``90`` -> ``90s``, ``5400`` -> ``1h30m``: as users write durations."""
-    whole = math.ceil(seconds)
-    if whole % 60 or whole < 60:
-        return f"{whole}s"
-    hours, minutes = divmod(whole // 60, 60)
-    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
 
 
 def key_after(mapping: Mapping[str, Any], key: str) -> str | None:

@@ -64,7 +64,7 @@ def decide(  # noqa: PLR0911 (one return per reason reads best)
     obj: Mapping[str, Any], templates: list[PodTemplate], *, config: SequenceConfig, report: Report
 ) -> Decision:
     """The decision for one pod-bearing workload; a malformed opt-in or opt-out annotation is an error."""
-    if any(s.matches(obj) for s in config.exclude):
+    if not is_selected(obj, exclude=config.exclude):
         return Decision(Reason.EXCLUDED)
     opted_out = _opt_out(obj, templates, report)
     if opted_out:

@@ -143,7 +143,7 @@ class Across:
         for inner, inner_outcome in outcome.inner:
             self.add(inner, inner_outcome)
         self.hints.add(obj, outcome)
-        self.ports.add(obj, outcome.changed if outcome.decision else None)
+        self.ports.add(obj, outcome.changed)
 
     def results(self) -> list[Result]:
         """Named ports that moved onto native sidecars, then the opt-in hints."""
@@ -170,14 +170,14 @@ class OptInHints:
         if decision.selected or decision.reason is selection.Reason.ALREADY_SEQUENCED:
             self.any_selected = True
             return
-        names = _container_names(obj)
         ways = {
             selection.Reason.NO_INTENT: f'annotate it with {c.ENABLED}: "true" or another seq-fn.dev annotation, '
             "or select it in the functionConfig (selectors, or selectAll: true; seq-fn --all)",
             selection.Reason.NOT_SELECTED: "make the functionConfig's selectors match it (annotations do not "
             "count while selectors are given), or set selectAll: true",
         }
-        if decision.reason in ways and len(names) > 1:
+        names = _container_names(obj) if decision.reason in ways else []
+        if len(names) > 1:
             message = f"{objects.describe(obj)} ({', '.join(names)}) is {decision.describe()}; to sequence it, "
             message += ways[decision.reason]
             self.left.append(Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj)))
