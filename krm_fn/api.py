@@ -6,7 +6,6 @@ them, and return new objects where something changed.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -61,7 +60,7 @@ def sequence_with_results(workload: Mapping[str, Any], config: ConfigLike = None
     """
     chosen = config_from_mapping(config)
     if not chosen.selectors:
-        chosen = dataclasses.replace(chosen, select_all=True)
+        chosen = chosen._replace(select_all=True)
     outcome = transformer.sequence_object(workload, chosen)
     results = Results(transformer.results_of(workload, outcome))
     if results.has_errors:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
 import sys
@@ -189,7 +188,7 @@ def _load_config_file(path: str | None, select_all: bool = False, *, argocd: boo
     ``--all`` sets ``selectAll``.
     """
     config = _config_file(path, _argocd_parameters() if argocd else None)
-    return dataclasses.replace(config, select_all=True) if select_all else config
+    return config._replace(select_all=True) if select_all else config
 
 
 def _argocd_parameters() -> dict[str, Any] | None:
@@ -257,7 +256,6 @@ def _status(args: Sequence[str]) -> int:
     parser.add_argument("file", nargs="?", default="-", help="the Pod as JSON or YAML (default: stdin)")
     parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
     options = parser.parse_args(args)
-    from dataclasses import asdict
 
     from krm_fn import status
 
@@ -277,7 +275,7 @@ def _status(args: Sequence[str]) -> int:
         return 2
     found = status.steps(pod)
     if options.output == "json":
-        sys.stdout.write(json.dumps([asdict(s) for s in found], indent=2) + "\n")
+        sys.stdout.write(json.dumps([s._asdict() for s in found], indent=2) + "\n")
     else:
         sys.stdout.write(status.as_text(pod, found))
     return 1 if status.failed(found) else 0

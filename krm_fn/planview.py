@@ -76,7 +76,7 @@ def _views(
         view = WorkloadView(
             ref=objects.resource_ref(obj),
             file=objects.file_ref(obj) or file,
-            plans=outcome.plans,
+            plans=list(outcome.plans),
             findings=[_finding(r) for r in results if r.severity != "info"],
         )
         view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}

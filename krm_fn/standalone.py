@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,15 @@ YAML_SUFFIXES = (".yaml", ".yml")
 STDIN = "<stdin>"
 
 
-@dataclass
 class Document:
     """One document of the input: its exact text, and the object it holds when it is a Kubernetes object."""
 
-    text: str
-    obj: Any = None
-    source: str = ""
+    __slots__ = ("obj", "source", "text")
+
+    def __init__(self, text: str, obj: Any = None, source: str = "") -> None:
+        self.text = text
+        self.obj = obj
+        self.source = source
 
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:

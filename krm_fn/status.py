@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sequencing import waits
 from krm_fn.sequencing.strategies import entrypoint
@@ -28,8 +27,7 @@ from krm_fn.sequencing.strategies import entrypoint
 KILLED = 137
 
 
-@dataclass(frozen=True)
-class StepStatus:
+class StepStatus(NamedTuple):
     """One container of the Pod, in run order."""
 
     name: str
@@ -111,8 +109,7 @@ def termination_message(status: Mapping[str, Any] | None) -> dict[str, str] | No
     return {str(e["key"]): str(e.get("value", "")) for e in entries if isinstance(e, Mapping) and "key" in e}
 
 
-@dataclass(frozen=True)
-class _Wrapped:
+class _Wrapped(NamedTuple):
     """What one wrapped step did, as far as the Pod's status tells: its own state and what it posted."""
 
     state: str

@@ -10,8 +10,7 @@ Every mistake is a :class:`ConfigError` that names the field as the user wrote i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
@@ -26,8 +25,7 @@ _EMPTY_OBJECT_PASSES = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ConfigKind:
+class ConfigKind(NamedTuple):
     """The typed functionConfig a function accepts; ``schema`` covers its top-level fields."""
 
     api_version: str

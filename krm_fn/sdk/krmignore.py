@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 FILE_NAME = ".krmignore"
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     pattern: re.Pattern[str]
     negated: bool
     directories_only: bool

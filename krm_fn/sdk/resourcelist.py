@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.sdk import textedit, yamlio
@@ -17,14 +16,22 @@ KIND = "ResourceList"
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 
 
-@dataclass
 class ResourceList:
     """Items, the optional functionConfig, and the results a processor adds."""
 
-    items: list[Any]
-    function_config: Mapping[str, Any] | None = None
-    results: Results = field(default_factory=Results)
-    api_version: str = API_VERSIONS[0]
+    __slots__ = ("api_version", "function_config", "items", "results")
+
+    def __init__(
+        self,
+        items: list[Any],
+        function_config: Mapping[str, Any] | None = None,
+        results: Results | None = None,
+        api_version: str = API_VERSIONS[0],
+    ) -> None:
+        self.items = items
+        self.function_config = function_config
+        self.results = Results() if results is None else results
+        self.api_version = api_version
 
 
 def is_resource_list(doc: Any) -> bool:

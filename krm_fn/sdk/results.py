@@ -6,14 +6,13 @@ kpt shows results; kustomize does not, so :meth:`Result.one_line` renders errors
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """One entry of a ResourceList's ``results``."""
 
     message: str
@@ -21,7 +20,7 @@ class Result:
     resource_ref: Mapping[str, str] | None = None
     field_path: str | None = None
     file: Mapping[str, Any] | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = MappingProxyType({})
 
     def to_dict(self) -> dict[str, Any]:
         """Render in the wire format (``resourceRef``, ``field.path``, ``file.path``/``index``)."""

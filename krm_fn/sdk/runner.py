@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from krm_fn.sdk import resourcelist, splicing, yamlio
 from krm_fn.sdk.errors import InputError
@@ -27,8 +27,7 @@ def _spliced(spliced: splicing.SplicedList, rl: ResourceList, stderr: str, name:
         return Outcome(spliced.render(list(spliced.originals), rl.results).encode(), stderr, 1)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What to write and how to exit."""
 
     stdout: bytes

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """Matches an object when every field that is set matches; an empty selector matches everything."""
 
     api_version: str | None = None
     kind: str | None = None
     name: str | None = None
     namespace: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    annotations: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = MappingProxyType({})
+    annotations: Mapping[str, str] = MappingProxyType({})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Selector:

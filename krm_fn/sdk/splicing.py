@@ -22,8 +22,7 @@ import copy
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml as pyyaml
 
@@ -164,8 +163,7 @@ class LazyObject(Mapping[str, Any]):
         return Written(text, reason if _COMMENT.search(self.text, self.start, self.end) else "")
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """An item's new text, and why its comments were dropped (``""``: they were kept, or it had none)."""
 
     text: str
@@ -201,8 +199,7 @@ def _seq_indent(head: Mapping[str, Any], text: str) -> yamlio.SeqIndent:
     return found if found in ("compact", "wide") else yamlio.detect_seq_indent(text)
 
 
-@dataclass
-class SplicedList:
+class SplicedList(NamedTuple):
     """The input text and the ResourceList whose items are :class:`LazyObject`s."""
 
     text: str

@@ -10,8 +10,8 @@ import functools
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import fnconfig
 from krm_fn.sdk.objects import split_path
@@ -33,8 +33,7 @@ DEFAULT_WAIT_IMAGE = (
 )
 
 
-@dataclass(frozen=True)
-class WorkloadKind:
+class WorkloadKind(NamedTuple):
     """A pod-bearing kind the user adds: where its pod spec sits and whether its containers run to completion."""
 
     api_version: str
@@ -43,16 +42,14 @@ class WorkloadKind:
     runs_to_completion: bool | None = None
 
 
-@dataclass(frozen=True)
-class EntrypointConfig:
+class EntrypointConfig(NamedTuple):
     """The entrypoint strategy's image and the commands of images whose steps have none."""
 
     image: str = DEFAULT_ENTRYPOINT_IMAGE
-    commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    commands: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class SequenceConfig:
+class SequenceConfig(NamedTuple):
     """Every setting, defaulted: ``SequenceConfig()`` is what no functionConfig means."""
 
     selectors: tuple[Selector, ...] = ()
@@ -63,7 +60,7 @@ class SequenceConfig:
     sidecars: tuple[str, ...] = ()
     on_incompatible_fields: c.OnIncompatible = c.OnIncompatible.ERROR
     on_error: c.OnError = c.OnError.STOP
-    entrypoint: EntrypointConfig = field(default_factory=EntrypointConfig)
+    entrypoint: EntrypointConfig = EntrypointConfig()
     workload_kinds: tuple[WorkloadKind, ...] = ()
     alpha_features: frozenset[str] = frozenset()
     wait_image: str = DEFAULT_WAIT_IMAGE

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
@@ -16,8 +16,7 @@ from krm_fn.sequencing.workloads import PodTemplate
 _KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED, c.WAIT_FOR, c.WAIT_TIMEOUT)
 
 
-@dataclass(frozen=True)
-class Stopping:
+class Stopping(NamedTuple):
     """How named containers stop and restart: ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>``.
 
     Each asks for something of its own (a one-container workload can ask for it too), so planning lets a
@@ -25,10 +24,10 @@ class Stopping:
     :mod:`~krm_fn.sequencing.lifecycle` module's to decide, once the strategy has placed the containers.
     """
 
-    stop_delays: Mapping[str, int] = field(default_factory=dict)
-    stop_signals: Mapping[str, str] = field(default_factory=dict)
-    retry_exit_codes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    paths: Mapping[str, str] = field(default_factory=dict)
+    stop_delays: Mapping[str, int] = MappingProxyType({})
+    stop_signals: Mapping[str, str] = MappingProxyType({})
+    retry_exit_codes: Mapping[str, tuple[int, ...]] = MappingProxyType({})
+    paths: Mapping[str, str] = MappingProxyType({})
 
     def path(self, key: str) -> str | None:
         """Where annotation ``key`` was set, for ``field.path``."""
@@ -50,8 +49,7 @@ class Stopping:
         return found
 
 
-@dataclass(frozen=True)
-class Waits:
+class Waits(NamedTuple):
     """``wait-for`` and ``wait-timeout``: what to wait for outside the Pod, and for how long (None: the config's)."""
 
     dependencies: tuple[waits.Dependency, ...] = ()
@@ -62,19 +60,18 @@ class Waits:
         return bool(self.dependencies)
 
 
-@dataclass(frozen=True)
-class Directives:
+class Directives(NamedTuple):
     """The parsed annotations; ``paths`` maps each annotation key to the field path it was read from."""
 
     order: tuple[str, ...] | None = None
     sidecars: tuple[str, ...] = ()
-    after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    after: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     strategy: c.Strategy | None = None
-    timeouts: Mapping[str, str] = field(default_factory=dict)
-    start_timeouts: Mapping[str, float] = field(default_factory=dict)
-    paths: Mapping[str, str] = field(default_factory=dict)
-    stopping: Stopping = field(default_factory=Stopping)
-    waits: Waits = field(default_factory=Waits)
+    timeouts: Mapping[str, str] = MappingProxyType({})
+    start_timeouts: Mapping[str, float] = MappingProxyType({})
+    paths: Mapping[str, str] = MappingProxyType({})
+    stopping: Stopping = Stopping()
+    waits: Waits = Waits()
 
     def path(self, key: str) -> str | None:
         """Where annotation ``key`` was set, for ``field.path``."""

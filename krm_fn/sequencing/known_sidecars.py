@@ -14,12 +14,10 @@ mirrored to another registry is still recognised.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class KnownSidecar:
+class KnownSidecar(NamedTuple):
     """One well-known sidecar: the names it usually has and the ends of its image repositories."""
 
     label: str
@@ -66,10 +64,25 @@ def repository(image: str) -> str:
 
 
 def recognise(container: Mapping[str, Any]) -> KnownSidecar | None:
-    """The known sidecar this container is, by name or image repository; None when it is none of them."""
-    name = str(container.get("name", ""))
-    repo = repository(str(container.get("image", "")))
-    for known in KNOWN:
-        if name in known.names or any(repo == i or repo.endswith("/" + i) for i in known.images):
-            return known
-    return None
+    """The known sidecar this container is, by name or image repository; None when it is none of them.
+
+    An image matches when its repository is a known one or ends with ``/`` and a known one (a mirror's path);
+    the first of :data:`KNOWN` that matches by name or image wins.
+    """
+    parts = repository(str(container.get("image", ""))).split("/")
+    hits = [_BY_NAME.get(str(container.get("name", "")))]
+    hits += [_BY_IMAGE.get("/".join(parts[start:])) for start in range(len(parts))]
+    found = [known for known in hits if known is not None]
+    return min(found, key=KNOWN.index) if found else None
+
+
+def _first_of(pairs: list[tuple[str, KnownSidecar]]) -> dict[str, KnownSidecar]:
+    """Each key with the first known sidecar that has it (a lookup: every container of every workload asks)."""
+    out: dict[str, KnownSidecar] = {}
+    for key, known in pairs:
+        out.setdefault(key, known)
+    return out
+
+
+_BY_NAME = _first_of([(name, known) for known in KNOWN for name in known.names])
+_BY_IMAGE = _first_of([(image, known) for known in KNOWN for image in known.images])

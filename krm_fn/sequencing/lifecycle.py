@@ -16,9 +16,8 @@ version on, so each is checked against ``kubernetesVersion``:
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
@@ -42,8 +41,7 @@ class Place(StrEnum):
     CONTAINER = "a container"
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     """One container of the pod spec, where it stands, and its field path."""
 
     container: MutableMapping[str, Any]

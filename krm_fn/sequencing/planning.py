@@ -6,10 +6,10 @@ a plan exists, is unique, and is a step or a sidecar; the step order respects ev
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from krm_fn.sequencing import constants as c
 from krm_fn.sequencing import directives, known_sidecars, ordering
@@ -22,8 +22,7 @@ from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What to do with one pod spec.
 
     ``steps`` is the run (or start) order; its last entry is the main container. ``waits_for`` holds each
@@ -39,15 +38,15 @@ class Plan:
     waits_for: Mapping[str, tuple[str, ...]]
     sidecars: tuple[str, ...] = ()
     is_dag: bool = False
-    timeouts: Mapping[str, str] = field(default_factory=dict)
+    timeouts: Mapping[str, str] = MappingProxyType({})
     #: Budget in seconds of the startup gate of a sidecar or start-order container, where the user set one.
-    start_timeouts: Mapping[str, float] = field(default_factory=dict)
+    start_timeouts: Mapping[str, float] = MappingProxyType({})
     #: Sidecars seq-fn recognised as well-known long-running containers (see :mod:`.known_sidecars`).
     recognised: tuple[str, ...] = ()
     has_deadline: bool = True
     deadline_path: str | None = None
-    stopping: directives.Stopping = field(default_factory=directives.Stopping)
-    waits: directives.Waits = field(default_factory=directives.Waits)
+    stopping: directives.Stopping = directives.Stopping()
+    waits: directives.Waits = directives.Waits()
 
     @property
     def main(self) -> str:
@@ -165,7 +164,7 @@ def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
     """The workload's waits with the timeout resolved: its annotation, else the config's ``waitFor.timeout``."""
     if asked.timeout is not None:
         return asked
-    return dataclasses.replace(asked, timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
+    return asked._replace(timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
 
 
 def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:

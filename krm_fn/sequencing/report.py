@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from krm_fn.sdk.results import Severity
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One message about a workload; ``path`` is a field path inside that workload."""
 
     severity: Severity
@@ -17,13 +16,15 @@ class Finding:
     topic: str | None = None
 
 
-@dataclass
 class Report:
     """Collects findings; planning and strategies keep going after an error so the user sees all of them."""
 
-    findings: list[Finding] = field(default_factory=list)
-    #: Facts for the info summary of a sequenced workload (the startup gate each container got).
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("findings", "notes")
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        #: Facts for the info summary of a sequenced workload (the startup gate each container got).
+        self.notes: list[str] = []
 
     def error(self, message: str, path: str | None = None, *, topic: str) -> None:
         """Something that cannot be done: the workload stays as it was and the run exits 1.

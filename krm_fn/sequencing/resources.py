@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 _SUFFIXES = {
     "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
@@ -53,8 +52,7 @@ def render(resource: str, value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
-@dataclass(frozen=True)
-class PodResources:
+class PodResources(NamedTuple):
     """Effective requests and limits per resource name; a limit is None when some counted container has none.
 
     ``qos``: the Pod's QoS class (see :func:`qos_class`), which decides who is evicted first under pressure.

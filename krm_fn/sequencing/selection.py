@@ -9,9 +9,8 @@ selectors, when it declares intent through a ``seq-fn.dev`` annotation. An opt-o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.selector import is_selected
@@ -42,8 +41,7 @@ class Reason(StrEnum):
 CHOSEN = frozenset((Reason.ANNOTATED, Reason.SELECTED, Reason.SELECT_ALL))
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """Whether to sequence a workload; ``detail`` adds what the reason alone does not say."""
 
     reason: Reason

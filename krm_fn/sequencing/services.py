@@ -11,8 +11,7 @@ Only the whole input can tell, so this runs over every object after the pass, as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import workloads
@@ -23,8 +22,7 @@ from krm_fn.sequencing.report import Finding
 NAMED_PORT_ON_SIDECAR_SINCE = (1, 32)
 
 
-@dataclass(frozen=True)
-class _MovedPort:
+class _MovedPort(NamedTuple):
     workload: Mapping[str, Any]
     namespace: str
     labels: Mapping[str, Any]
@@ -33,8 +31,7 @@ class _MovedPort:
     path: str
 
 
-@dataclass(frozen=True)
-class _Service:
+class _Service(NamedTuple):
     name: str
     namespace: str
     selector: Mapping[str, Any]
@@ -68,14 +65,17 @@ class NamedPortCheck:
             for index, container in enumerate(template.spec.get("initContainers") or ()):
                 if not isinstance(container, Mapping) or container.get("restartPolicy") != "Always":
                     continue
-                if not _was_container(obj, info, template.path, container.get("name")):
+                named = [
+                    (number, port["name"])
+                    for number, port in enumerate(container.get("ports") or ())
+                    if isinstance(port, Mapping) and isinstance(port.get("name"), str)
+                ]
+                # the original is read (in full, when it is read lazily) only for a sidecar with a named port
+                if not named or not _was_container(obj, info, template.path, container.get("name")):
                     continue
-                for number, port in enumerate(container.get("ports") or ()):
-                    if isinstance(port, Mapping) and isinstance(port.get("name"), str):
-                        path = f"{template.path}.initContainers[{index}].ports[{number}].name"
-                        self.moved.append(
-                            _MovedPort(obj, namespace, labels, str(container["name"]), port["name"], path)
-                        )
+                for number, port_name in named:
+                    path = f"{template.path}.initContainers[{index}].ports[{number}].name"
+                    self.moved.append(_MovedPort(obj, namespace, labels, str(container["name"]), port_name, path))
 
     def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
         """An error per moved named port that a Service of the input targets, a warning per other one."""

@@ -7,10 +7,8 @@ exactly as it went in; the SDK runner then returns the whole input unchanged if 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.errors import ConfigError
@@ -22,8 +20,7 @@ from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
 
-@dataclass
-class ObjectOutcome:
+class ObjectOutcome(NamedTuple):
     """What happened to one object: the new object (None when unchanged), findings, and the summary line.
 
     ``decision`` says why a pod-bearing workload was or was not sequenced (None for other objects); ``inner``
@@ -31,11 +28,11 @@ class ObjectOutcome:
     """
 
     changed: Any = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: Sequence[Finding] = ()
     summary: str | None = None
-    plans: list[tuple[str, planning.Plan]] = field(default_factory=list)
+    plans: Sequence[tuple[str, planning.Plan]] = ()
     decision: selection.Decision | None = None
-    inner: list[tuple[Mapping[str, Any], ObjectOutcome]] = field(default_factory=list)
+    inner: Sequence[tuple[Mapping[str, Any], ObjectOutcome]] = ()
 
 
 def process(rl: ResourceList) -> None:
@@ -72,12 +69,14 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     if info is None:
         return _sequence_list(obj, config) if objects.is_list(obj) else ObjectOutcome()
     report = Report()
-    decision = selection.decide(obj, workloads.pod_templates(obj, info), config=config, report=report)
+    # The copy is made before anything is read: an object read lazily from its text (the SDK's LazyObject) is
+    # then built once, not once for reading and again for the copy. It is dropped when nothing is selected.
+    work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
+    templates = workloads.pod_templates(work, info)
+    decision = selection.decide(work, templates, config=config, report=report)
     if not decision.selected or report.has_errors:
         summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
         return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
-    work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
-    templates = workloads.pod_templates(work, info)
     if not templates:
         where = " or ".join(".".join(p) for p in info.paths)
         report.error(f"{obj.get('kind')} has no pod spec at {where}", topic="containers")
@@ -249,7 +248,7 @@ def _result(obj: Mapping[str, Any], finding: Finding) -> Result:
 
 
 def _in_file(results: list[Result], where: Mapping[str, Any] | None) -> list[Result]:
-    return [r if r.file or not where else dataclasses.replace(r, file=where) for r in results]
+    return [r if r.file or not where else r._replace(file=where) for r in results]
 
 
 def _config_result(err: ConfigError, fn_config: Mapping[str, Any] | None) -> Result:

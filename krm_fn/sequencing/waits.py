@@ -20,8 +20,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sequencing import podspec
 from krm_fn.sequencing.config import SequenceConfig
@@ -76,8 +75,7 @@ done
 """
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """One thing to wait for: ``kind`` is ``tcp``, ``http`` or ``file``; ``text`` is as the user wrote it."""
 
     kind: str

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing.config import SequenceConfig
@@ -12,8 +11,7 @@ from krm_fn.sequencing.constants import Intent
 from krm_fn.sequencing.report import Report
 
 
-@dataclass(frozen=True)
-class KindInfo:
+class KindInfo(NamedTuple):
     """Where a kind keeps its pod spec, and whether its containers run to completion (None: by restartPolicy).
 
     ``more_paths`` holds further pod spec paths of kinds that keep pod templates in several places (a Ray
@@ -99,8 +97,7 @@ BUILTIN_KINDS: Mapping[tuple[str, str], KindInfo] = {
 }
 
 
-@dataclass(frozen=True)
-class PodTemplate:
+class PodTemplate(NamedTuple):
     """One pod spec inside a workload, with the mapping that holds it (and its ``metadata``)."""
 
     path: str
