@@ -325,6 +325,18 @@ class _Writer:
             return self.quoted()[value]  # a phrase moved, say from command to args: it keeps its quotes
         return scalars.format_scalar(value, flow=flow)
 
+    def item_node(self, value: Any, pool: list[Any]) -> Any:
+        """The item of the source's block list that holds ``value`` as it is (taken out of ``pool``), or None.
+
+        Copied whole, a block scalar (``|``) keeps its style and an item its comments, where the list around it
+        is written anew (say for another item that YAML 1.1 and 1.2 read differently).
+        """
+        for node in pool:
+            if isinstance(node, pyyaml.ScalarNode) and id(node) in self.lead and self.matches(value, node):
+                pool.remove(node)
+                return node
+        return None
+
     def quoted(self) -> dict[str, str]:
         """Every one-line quoted string of the source object, as it was written there.
 
@@ -375,8 +387,9 @@ class _Writer:
     def item(self, item: Any, origin: Any, dash_column: int, pool: list[Any]) -> str:
         """One ``- item``, with the comment lines that stood above it in the source."""
         if origin is None and not isinstance(item, dict | list):  # a scalar: as the source wrote it, if it did
-            written = self.scalar(item, pool)
-            return " " * dash_column + "- " + written + "\n"
+            origin = self.item_node(item, pool)
+            if origin is None:
+                return " " * dash_column + "- " + self.scalar(item, pool) + "\n"
         prefix, lead, content_column = "- ", "", dash_column + 2
         if origin is not None and id(origin) in self.lead:  # an item of a block list in the source
             dash = self.dash(origin)
