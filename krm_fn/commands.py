@@ -151,6 +151,7 @@ def run_standalone(
     results = Results()
     across: transformer.Across | None = None
     out: list[str] = []
+    added: list[tuple[int, Any]] = []  # where each added object's text is in ``out``
     try:
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
@@ -158,16 +159,19 @@ def run_standalone(
             for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue
-                changed = None
+                changed, new = None, []
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
                     results.extend(transformer.results_of(doc.obj, outcome))
                     across.add(doc.obj, outcome)
-                    changed = outcome.changed
+                    changed, new = outcome.changed, outcome.added
                 text, dropped = standalone.output_text(doc, changed, before=out[-1] if out else "")
                 out.append(text)
                 if dropped is not None:
                     results.append(dropped)
+                for obj in new:  # the objects the workload needs (its RBAC): the next documents
+                    out.append(standalone.added_text(obj, after=doc, before=out[-1]))
+                    added.append((len(out) - 1, obj))
     except _Refused as refused:
         return refused.exit_code
     except splicing.WriteError as err:  # a bug in a writer: never print what does not read back
@@ -179,6 +183,10 @@ def run_standalone(
         sys.stderr.write(standalone.stderr_lines(Results(after), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1
+    present = across.rbac.present() if across is not None else set()
+    for index, obj in added:
+        if id(obj) in present:  # the input has it already, as it is: only the line break it may need stays
+            out[index] = out[index][: len(out[index]) - len(out[index].lstrip("\r\n"))]
     sys.stdout.write("".join(out))
     return 0
 

@@ -40,14 +40,62 @@ def test_network_and_file_dependencies_are_accepted() -> None:
         ("tcp://$(id):80", "is not a dependency"),
         ("db:5432", "is not a dependency"),
         ("file:relative/path", "is not a dependency"),
-        ("service/api", "would read the Kubernetes API"),
-        ("prod/job/migrate", "would read the Kubernetes API"),
         ("tcp://a:1,,tcp://b:2", "has an empty entry"),
+        ("service/API", "which is not a Service name"),
+        ("service/1api", "which is not a Service name"),
+        ("Prod/job/migrate", "which is not a namespace name"),
+        ("pr_od/service/api", "which is not a namespace name"),
+        ("job/" + "a" * 64, "which is not a Job name"),
+        ("daemonset/agent;id", "which is not a DaemonSet name"),
+        ("pod/app", "which is not a label LABEL=VALUE"),
+        ("pod/app=db,tier=cache", "looks like one more label of a pod/ dependency"),
+        ("pod/app=$(id)", "which is not a label"),
+        ("deployment/web", "is not a dependency"),
+        ("certificates.cert-manager.io/web-tls", "without a check"),
+        ("certificates.cert-manager.io/web-tls:Ready", "without a check"),
+        ("certificates.cert-manager.io/web-tls:status=Ready", "without a check"),
+        ("certificates.cert-manager.io/Web:condition=Ready", "which is not an object name"),
+        ("certificates.cert-manager.io/web:status.phase=$(id)", "without a check"),
+        ("Certificates.cert-manager.io/web:condition=Ready", "is not a dependency"),
     ],
 )
 def test_malformed_or_api_dependencies_are_errors_naming_them(value: str, message: str) -> None:
     _, errors = parsed(value)
     assert any(message in e for e in errors), errors
+
+
+def test_api_dependencies_are_read_with_their_namespace_name_and_check() -> None:
+    report = Report()
+    value = (
+        "service/api,data/job/migrate,pod/app.kubernetes.io/name=db+tier=cache,ops/daemonset/node-agent,"
+        "certificates.cert-manager.io/web-tls:condition=Ready,"
+        "data/postgresclusters.postgres-operator.crunchydata.com/db:status.phase=Ready,pod/pod/app=x"
+    )
+    found = waits.parse(value, key="seq-fn.dev/wait-for", path=None, report=report)
+    assert not report.findings
+    assert [(d.kind, d.namespace, d.name) for d in found] == [
+        ("service", None, "api"),
+        ("job", "data", "migrate"),
+        ("pod", None, "app.kubernetes.io/name=db,tier=cache"),
+        ("daemonset", "ops", "node-agent"),
+        ("resource", None, "web-tls"),
+        ("resource", "data", "db"),
+        ("pod", "pod", "app=x"),
+    ]
+    cert, cluster = found[4], found[5]
+    assert (cert.resource, cert.group, cert.field, cert.value) == (
+        "certificates",
+        "cert-manager.io",
+        '{.status.conditions[?(@.type=="Ready")].status}',
+        "True",
+    )
+    assert (cluster.resource, cluster.group, cluster.field, cluster.value) == (
+        "postgresclusters",
+        "postgres-operator.crunchydata.com",
+        "{.status.phase}",
+        "Ready",
+    )
+    assert all(d.reads_api for d in found)
 
 
 def deployment(annotations: dict[str, str], *containers: dict[str, Any], init: list[Any] | None = None) -> Any:
