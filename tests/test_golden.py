@@ -4,7 +4,7 @@ matching an error result).
 
 Every case runs twice: the second run, on the first run's output, must change nothing. Every workload in an
 expected output validates strictly against Kubernetes 1.29 and the newest schema shipped, and passes the
-semantic rules in ``support/kube.py``. ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites the expected
+semantic rules in ``support/kube.py``; so does every Role and RoleBinding. ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites the expected
 files and fails, so a regenerated file is always read by a person before it is committed.
 """
 
@@ -83,6 +83,9 @@ def test_golden(case: Path) -> None:
     for item in out["items"]:
         if workloads.kind_info(item, config) is not None:
             kube.check_workload(item, config)
+        elif item.get("kind") in ("Role", "RoleBinding"):  # the RBAC of API waits: strict, every version checked
+            for version in kube.schema_versions(config):
+                kube.validate_strict(item, version)
 
 
 def _loaded_config(case: Path) -> SequenceConfig:

@@ -144,7 +144,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     objects.drop_comment_copy_ids(work)
     summary = _summary(done, report.notes)
     if grants:
-        summary += "; adds " + "; ".join(waits_rbac.describe(grants, obj))
+        summary += "; reads the API with " + "; ".join(waits_rbac.describe(grants, obj))
     return ObjectOutcome(
         changed=work,
         findings=report.findings,

@@ -122,6 +122,8 @@ def parse(value: str, *, key: str, path: str | None, report: Report) -> tuple[De
             found.append(Dependency("http", text))
         elif _FILE.match(text):
             found.append(Dependency("file", text))
+        elif isinstance(parsed := _api(text), Dependency):
+            found.append(parsed)
         elif has_pods and _SELECTOR_TERM.match(text):
             report.error(
                 f"{key}: {text!r} looks like one more label of a pod/ dependency, but commas separate "
@@ -130,11 +132,7 @@ def parse(value: str, *, key: str, path: str | None, report: Report) -> tuple[De
                 topic="waits",
             )
         else:
-            parsed = _api(text)
-            if isinstance(parsed, Dependency):
-                found.append(parsed)
-            else:
-                report.error(f"{key}: {text!r} {parsed}", path, topic="waits")
+            report.error(f"{key}: {text!r} {parsed}", path, topic="waits")
     return tuple(dict.fromkeys(found))
 
 
