@@ -4,8 +4,9 @@ matching an error result).
 
 Every case runs twice: the second run, on the first run's output, must change nothing. Every workload in an
 expected output validates strictly against Kubernetes 1.29 and the newest schema shipped, and passes the
-semantic rules in ``support/kube.py``; so does every Role and RoleBinding. ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites the expected
-files and fails, so a regenerated file is always read by a person before it is committed.
+semantic rules in ``support/kube.py``; every Role and RoleBinding validates strictly too. ``UPDATE_GOLDEN=1
+pytest tests/test_golden.py`` rewrites the expected files and fails, so a regenerated file is always read by a
+person before it is committed.
 """
 
 from __future__ import annotations
