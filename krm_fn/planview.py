@@ -36,6 +36,7 @@ class WorkloadView:
     rbac: list[Mapping[str, Any]] = field(default_factory=list)
     rbac_lines: list[str] = field(default_factory=list)
     rbac_grants: list[waits_rbac.Grant] = field(default_factory=list)
+    rbac_there: bool = False  # the input has that Role and RoleBinding already, as seq-fn would write them
 
     @property
     def title(self) -> str:
@@ -63,6 +64,10 @@ def build(
         for view in views:
             if result.severity != "info" and result.resource_ref == view.ref:
                 view.findings.append(_finding(result))
+    present = across.rbac.present()
+    for view in views:
+        clash = any(f["severity"] == "error" for f in view.findings)
+        view.rbac_there = bool(view.rbac) and not clash and all(id(obj) in present for obj in view.rbac)
     return views
 
 
@@ -129,6 +134,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                     for path, plan in view.plans
                 ],
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
+                "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
             }
         )
@@ -182,8 +188,11 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         if view.rbac_lines:
-            lines.append("  adds RBAC (next to the workload, in its file):")
+            there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
+            lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")
             lines.extend(f"    {line}" for line in view.rbac_lines)
+            bound = [f"{s['namespace']}/{s['name']}" for s in view.rbac[1].get("subjects") or ()]
+            lines.append(f"    bound to ServiceAccount {', '.join(bound)}")
             if any(g.verb == "list" for g in view.rbac_grants):
                 lines.append("    (list pods has no resourceNames: a selector reads the Pods of the whole namespace)")
         lines.extend(
