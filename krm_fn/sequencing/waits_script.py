@@ -15,12 +15,16 @@ error (a Forbidden, say) is printed when the script gives up. A Job that failed 
 
 from __future__ import annotations
 
-#: ``{.status.conditions[?(@.type=="Ready")].status}`` of each item, space-separated (kubectl's JSONPath output).
-_READY_PODS = 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}'
+#: The ``-o`` of each ``kubectl get``. The ready addresses of an Endpoints object, space-separated.
+ENDPOINTS = "jsonpath={.subsets[*].addresses[*].ip}"
 #: ``True/`` for a Job that completed, ``/True`` for one that failed (Complete and Failed conditions).
-_JOB_DONE = (
+JOB_DONE = (
     'jsonpath={.status.conditions[?(@.type=="Complete")].status}/{.status.conditions[?(@.type=="Failed")].status}'
 )
+#: The Ready condition of each Pod of a list, space-separated (``False True``).
+READY_PODS = 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}'
+#: A DaemonSet's ``spec.selector.matchLabels`` as ``app=x,tier=y,`` (a label selector once the comma is cut).
+DAEMONSET_LABELS = "go-template={{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}"
 
 #: $1: seconds, $2: the timeout as written; then the groups described above. busybox's nc has -z only in some
 #: builds (Debian's lacks it); without -z, ``-e true`` ends the connection once it is made (a server that keeps it
@@ -46,21 +50,20 @@ ready() {{
       else timeout 10 nc -w 2 "$host" "$port" -e true; fi >/dev/null 2>&1 ;;
     http) timeout 10 wget -q -O /dev/null "$what" >/dev/null 2>&1 ;;
     file) test -e "${{what#file:}}" ;;
-    service) get endpoints "$name" -n "$ns" -o 'jsonpath={{.subsets[*].addresses[*].ip}}' || return 1
+    service) get endpoints "$name" -n "$ns" -o '{ENDPOINTS}' || return 1
       [ -n "$answer" ] || {{ last="Service $ns/$name has no ready endpoint yet"; return 1; }} ;;
-    job) get jobs.batch "$name" -n "$ns" -o '{_JOB_DONE}' || return 1
+    job) get jobs.batch "$name" -n "$ns" -o '{JOB_DONE}' || return 1
       case $answer in
         True/*) return 0 ;;
         */True) last="Job $ns/$name failed (condition Failed=True), so it will never complete"; return 2 ;;
       esac
       last="Job $ns/$name has not completed yet"; return 1 ;;
-    pod) get pods -n "$ns" -l "$name" -o '{_READY_PODS}' || return 1
+    pod) get pods -n "$ns" -l "$name" -o '{READY_PODS}' || return 1
       ready_pod "$name" ;;
-    daemonset) get daemonsets.apps "$name" -n "$ns" \\
-        -o 'go-template={{{{range $k, $v := .spec.selector.matchLabels}}}}{{{{$k}}}}={{{{$v}}}},{{{{end}}}}' || return 1
+    daemonset) get daemonsets.apps "$name" -n "$ns" -o '{DAEMONSET_LABELS}' || return 1
       [ -n "$answer" ] || {{ last="DaemonSet $ns/$name has no spec.selector.matchLabels"; return 2; }}
       selector=${{answer%,}}
-      get pods -n "$ns" -l "$selector" --field-selector "spec.nodeName=$NODE_NAME" -o '{_READY_PODS}' || return 1
+      get pods -n "$ns" -l "$selector" --field-selector "spec.nodeName=$NODE_NAME" -o '{READY_PODS}' || return 1
       ready_pod "$selector on node $NODE_NAME" ;;
     resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || return 1
       [ "$answer" = "$value" ] && return 0
