@@ -73,3 +73,20 @@ def test_rbac_already_there_is_not_written_twice_in_standalone_mode(tmp_path: Pa
     assert ran.code == 0, ran.stderr
     assert [k for k, _, _ in kinds(ran.stdout)] == ["Deployment", "Role", "RoleBinding"]
     assert ran.stdout.endswith(text.split("---\n", 1)[1]), "the Role and RoleBinding there keep their bytes"
+
+
+def test_new_objects_get_the_next_free_index_of_the_workloads_file_in_both_modes():
+    """kpt refuses two objects with one path and index: the Role and RoleBinding get the indexes after the file's."""
+    docs = [d for p in yamlio.split_documents(stream()) for d in yamlio.load_all(p)]
+    for index, doc in enumerate(docs):
+        doc["metadata"]["annotations"] = {**(doc["metadata"].get("annotations") or {}),
+                                          "config.kubernetes.io/path": "app.yaml",
+                                          "config.kubernetes.io/index": str(index)}  # fmt: skip
+    given = yamlio.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": docs})
+    krm_items = krm(given).resource_list()["items"]
+    standalone = command(["-"], stdin=given)
+    assert standalone.code == 0, standalone.stderr
+    for items in (krm_items, [d for p in yamlio.split_documents(standalone.stdout) for d in yamlio.load_all(p)]):
+        indexes = [(i["kind"], i["metadata"]["annotations"]["config.kubernetes.io/index"]) for i in items]
+        assert indexes == [("CronJob", "0"), ("Role", "2"), ("RoleBinding", "3"), ("Role", "4"),
+                           ("RoleBinding", "5"), ("ConfigMap", "1")]  # fmt: skip
