@@ -135,11 +135,13 @@ def qos(spec: dict[str, Any]) -> str:
     ],
     ids=["BestEffort", "Guaranteed", "Burstable"],
 )
-def test_the_wait_keeps_the_pod_qos_class_and_comes_first(resources: dict[str, Any] | None) -> None:
+@pytest.mark.parametrize("wait", ["tcp://db:5432", "service/db"])
+def test_the_wait_keeps_the_pod_qos_class_and_comes_first(resources: dict[str, Any] | None, wait: str) -> None:
     app: dict[str, Any] = {"name": "app", "image": "nginx:1.27"}
     if resources:
         app["resources"] = resources
-    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, app, init=[{"name": "mine", "image": "busybox:1.36"}])
+    obj = deployment({"seq-fn.dev/wait-for": wait}, app, init=[{"name": "mine", "image": "busybox:1.36"}])
+    obj["metadata"]["namespace"] = "shop"
     before = qos(obj["spec"]["template"]["spec"])
     outcome = sequence_object(obj, SequenceConfig())
     spec = outcome.changed["spec"]["template"]["spec"]
@@ -155,6 +157,23 @@ def test_the_dependencies_are_arguments_of_the_script_not_part_of_it() -> None:
     assert wait["command"][:2] == ["sh", "-c"] and "api:8080" not in wait["command"][2]
     assert wait["command"][3:] == ["seq-fn-wait", "90", "90s", "http", "http://api:8080/x?a=1&b=2"]
     assert wait["securityContext"]["runAsNonRoot"] and wait["securityContext"]["readOnlyRootFilesystem"]
+
+
+def test_api_waits_use_the_api_image_for_every_wait_and_pass_names_as_arguments() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432,ops/daemonset/agent"}, {"name": "app", "image": "x:1"})
+    obj["metadata"]["namespace"] = "shop"
+    config = SequenceConfig(wait_api_image="mirror.example/kubectl:1.29")
+    wait = sequence_object(obj, config).changed["spec"]["template"]["spec"]["initContainers"][0]
+    assert wait["image"] == "mirror.example/kubectl:1.29"
+    assert wait["command"][3:] == ["seq-fn-wait", "600", "10m", "tcp", "tcp://db:5432",
+                                   "daemonset", "ops/daemonset/agent", "ops", "agent"]  # fmt: skip
+    assert "agent" not in wait["command"][2], "names are arguments, never part of the script"
+    assert wait["env"] == [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+    plain = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
+    assert sequence_object(plain, config).changed["spec"]["template"]["spec"]["initContainers"][0]["image"] == (
+        SequenceConfig().wait_image
+    ), "no API dependency: busybox, no RBAC"
+    assert not sequence_object(plain, config).added
 
 
 def test_a_container_already_named_seq_fn_wait_is_an_error() -> None:
