@@ -232,7 +232,7 @@ class Across:
     def __init__(self, config: SequenceConfig) -> None:
         self.hints = OptInHints()
         self.ports = services.NamedPortCheck(config)
-        self.rbac = RbacCheck()
+        self.rbac = waits_rbac.RbacCheck()
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
         """Take note of one object and its outcome (a ``List``'s objects one by one)."""
@@ -240,71 +240,12 @@ class Across:
             self.add(inner, inner_outcome)
         self.hints.add(obj, outcome)
         self.ports.add(obj, outcome.changed)
-        self.rbac.add(obj, outcome)
+        self.rbac.add(obj, outcome.added)
 
     def results(self) -> list[Result]:
         """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints."""
         found = [_result(obj, finding) for obj, finding in [*self.ports.findings(), *self.rbac.findings()]]
         return [*found, *self.hints.results()]
-
-
-class RbacCheck:
-    """A Role or RoleBinding seq-fn adds must not overwrite one of that name already there.
-
-    "There" is the input, or the objects added for another workload: one that grants the same is left as it is
-    (and not added twice), one that grants otherwise is an error naming both.
-    """
-
-    def __init__(self) -> None:
-        self.inputs: dict[tuple[str, str, str], Mapping[str, Any]] = {}
-        self.added: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
-
-    def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
-        """Take note of an input object, and of the objects added after it."""
-        found = waits_rbac.key(obj)
-        if found is not None:
-            self.inputs.setdefault(found, obj)
-        self.added += [(obj, new) for new in outcome.added]
-
-    def present(self) -> set[int]:
-        """The added objects (by ``id``) that the input, or an earlier addition, already has as they are."""
-        seen = dict(self.inputs)
-        out = set()
-        for _, new in self.added:
-            found = waits_rbac.key(new)
-            assert found is not None
-            if found in seen:
-                out.add(id(new))
-            else:
-                seen[found] = new
-        return out
-
-    def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
-        """An error on the workload for each added object whose name is taken by one that grants otherwise."""
-        seen = dict(self.inputs)
-        out = []
-        for workload, new in self.added:
-            found = waits_rbac.key(new)
-            assert found is not None
-            there = seen.setdefault(found, new)
-            if there is not new and not waits_rbac.same_grant(there, new):
-                kind, namespace, name = found
-                where = objects.file_ref(there)
-                in_file = f" (in {where['path']})" if where and where.get("path") else ""
-                out.append(
-                    (
-                        workload,
-                        Finding(
-                            "error",
-                            f"{waits.CONTAINER} needs a {kind} {name!r} in namespace {namespace!r}, but one of that "
-                            f"name is already there{in_file} and grants otherwise: seq-fn does not overwrite it; "
-                            "remove or rename it, or rename the workload",
-                            f"metadata.annotations[{c.WAIT_FOR}]",
-                            "waits",
-                        ),
-                    )
-                )
-        return out
 
 
 class OptInHints:

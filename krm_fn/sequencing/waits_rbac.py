@@ -10,6 +10,7 @@ The Role and RoleBinding are named ``seq-fn-wait-<workload>`` in the workload's 
 ``seq-fn-wait-<workload>.<workload namespace>`` elsewhere (a namespace has no dot, so the name cannot be read two
 ways). They bind the service account of every pod template (``serviceAccountName``, else ``default``) and carry the
 workload's ``config.kubernetes.io/path`` annotations, so that kpt and kustomize write them into the workload's file.
+:class:`RbacCheck` makes sure none of them overwrites a Role or RoleBinding of that name already there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from krm_fn.sdk import objects, yamlio
-from krm_fn.sequencing.waits import Dependency
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing.report import Finding
+from krm_fn.sequencing.waits import CONTAINER, Dependency
 
 PREFIX = "seq-fn-wait-"
 RBAC_API = "rbac.authorization.k8s.io/v1"
@@ -187,3 +190,62 @@ def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
         rules = "; ".join(g.describe() for g in found if g.namespace == namespace)
         lines.append(f"Role and RoleBinding {role_name(name, namespace, own)} in {namespace}: {rules}")
     return lines
+
+
+class RbacCheck:
+    """A Role or RoleBinding seq-fn adds must not overwrite one of that name already there.
+
+    "There" is the input, or the objects added for another workload: one that grants the same is left as it is
+    (and not added twice), one that grants otherwise is an error naming both.
+    """
+
+    def __init__(self) -> None:
+        self.inputs: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+        self.added: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
+
+    def add(self, obj: Mapping[str, Any], added: Sequence[dict[str, Any]]) -> None:
+        """Take note of an input object, and of the objects added after it."""
+        found = key(obj)
+        if found is not None:
+            self.inputs.setdefault(found, obj)
+        self.added += [(obj, new) for new in added]
+
+    def present(self) -> set[int]:
+        """The added objects (by ``id``) that the input, or an earlier addition, already has as they are."""
+        seen = dict(self.inputs)
+        out = set()
+        for _, new in self.added:
+            found = key(new)
+            assert found is not None
+            if found in seen:
+                out.add(id(new))
+            else:
+                seen[found] = new
+        return out
+
+    def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
+        """An error on the workload for each added object whose name is taken by one that grants otherwise."""
+        seen = dict(self.inputs)
+        out = []
+        for workload, new in self.added:
+            found = key(new)
+            assert found is not None
+            there = seen.setdefault(found, new)
+            if there is not new and not same_grant(there, new):
+                kind, namespace, name = found
+                where = objects.file_ref(there)
+                in_file = f" (in {where['path']})" if where and where.get("path") else ""
+                out.append(
+                    (
+                        workload,
+                        Finding(
+                            "error",
+                            f"{CONTAINER} needs a {kind} {name!r} in namespace {namespace!r}, but one of that "
+                            f"name is already there{in_file} and grants otherwise: seq-fn does not overwrite it; "
+                            "remove or rename it, or rename the workload",
+                            f"metadata.annotations[{c.WAIT_FOR}]",
+                            "waits",
+                        ),
+                    )
+                )
+        return out
