@@ -217,7 +217,7 @@ class SplicedList:
         the processor removed items, and :class:`WriteError` when an item cannot be written at all.
         """
         if len(items) != len(self.originals):
-            raise Unfit("the processor added or removed items")
+            raise Unfit("the processor removed items or added them to items (new ones go in added)")
         out, position = [], 0
         for index, (original, item) in enumerate(zip(self.originals, items, strict=True)):
             new = (added or {}).get(index)
