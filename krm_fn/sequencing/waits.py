@@ -244,6 +244,9 @@ def apply(
     if api:
         _check_api_ready(template, namespace, report)
     mounts = _mounts(template, dependencies, report)
+    own_token = api and template.spec.get("automountServiceAccountToken") is False
+    if own_token:
+        mounts.append(_token_volume(template, report))
     if report.has_errors:
         return
     args = [part for d in dependencies for part in d.args(namespace or "")]
@@ -266,7 +269,7 @@ def apply(
 
 
 def _check_api_ready(template: PodTemplate, namespace: str | None, report: Report) -> None:
-    """API waits need the workload's namespace (for the RoleBinding) and the service-account token in the Pod."""
+    """API waits need the workload's namespace: the RoleBinding names the Pod's service account, which lives in it."""
     if not namespace:
         report.error(
             f"{CONTAINER} reads the Kubernetes API here, so the workload needs metadata.namespace: the RoleBinding "
@@ -274,13 +277,39 @@ def _check_api_ready(template: PodTemplate, namespace: str | None, report: Repor
             "metadata.namespace",
             topic="waits",
         )
-    if template.spec.get("automountServiceAccountToken") is False:
+
+
+#: Where kubectl's in-cluster configuration reads the service-account token, CA and namespace.
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+TOKEN_VOLUME = "seq-fn-wait-token"
+
+
+def _token_volume(template: PodTemplate, report: Report) -> dict[str, Any]:
+    """``automountServiceAccountToken: false`` keeps the token out of every container; seq-fn-wait alone gets one.
+
+    The projected volume is the one the kubelet mounts when the token is automounted (a bound, expiring token,
+    the cluster's CA from ``kube-root-ca.crt``, the namespace), added to the pod spec and mounted read-only into
+    seq-fn-wait only: the app containers stay without a token, as the workload asked. Returns the mount.
+    """
+    volumes = template.spec.get("volumes")
+    if any(isinstance(v, Mapping) and v.get("name") == TOKEN_VOLUME for v in volumes or ()):
         report.error(
-            f"{CONTAINER} reads the Kubernetes API with the Pod's service-account token, which "
-            "automountServiceAccountToken: false keeps out of the Pod: remove it, or wait with tcp:// instead",
-            f"{template.path}.automountServiceAccountToken",
+            f"the pod spec already has a volume named {TOKEN_VOLUME!r}, which {CONTAINER} needs for its "
+            "service-account token (automountServiceAccountToken is false): rename it",
+            f"{template.path}.volumes",
             topic="waits",
         )
+    elif volumes is None:
+        template.spec["volumes"] = volumes = []
+    sources = [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                      "fieldPath": "metadata.namespace"}}]}},
+    ]  # fmt: skip
+    if isinstance(volumes, list) and not report.has_errors:
+        volumes.append({"name": TOKEN_VOLUME, "projected": {"defaultMode": 0o444, "sources": sources}})
+    return {"name": TOKEN_VOLUME, "mountPath": TOKEN_PATH, "readOnly": True}
 
 
 def describe(dependencies: tuple[Dependency, ...], timeout: str | None) -> str:

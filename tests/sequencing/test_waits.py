@@ -181,3 +181,22 @@ def test_a_container_already_named_seq_fn_wait_is_an_error() -> None:
     outcome = sequence_object(obj, SequenceConfig())
     assert outcome.changed is None
     assert any("already has a container named 'seq-fn-wait'" in f.message for f in outcome.findings)
+
+
+def test_without_an_automounted_token_only_seq_fn_wait_gets_one() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "service/db"}, {"name": "app", "image": "x:1"})
+    obj["metadata"]["namespace"] = "shop"
+    obj["spec"]["template"]["spec"]["automountServiceAccountToken"] = False
+    spec = sequence_object(obj, SequenceConfig()).changed["spec"]["template"]["spec"]
+    assert spec["automountServiceAccountToken"] is False, "the app containers stay without a token"
+    wait, app = spec["initContainers"][0], spec["containers"][0]
+    assert wait["volumeMounts"] == [{"name": "seq-fn-wait-token", "readOnly": True,
+                                     "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]  # fmt: skip
+    assert "volumeMounts" not in app
+    [volume] = spec["volumes"]
+    kinds = [next(iter(source)) for source in volume["projected"]["sources"]]
+    assert kinds == ["serviceAccountToken", "configMap", "downwardAPI"]
+    kube.check_workload(sequence_object(obj, SequenceConfig()).changed)
+    tcp_only = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
+    tcp_only["spec"]["template"]["spec"]["automountServiceAccountToken"] = False
+    assert "volumes" not in sequence_object(tcp_only, SequenceConfig()).changed["spec"]["template"]["spec"]
