@@ -32,7 +32,7 @@ def built() -> str:
     return TAG
 
 
-def kustomize(folder: Path, resources: str, tmp_path: Path) -> list[dict]:
+def kustomize(folder: Path, resources: str, tmp_path: Path, extra: str = "") -> list[dict]:
     """``kubectl kustomize`` of ``resources`` with seq-fn's image as the transformer; the objects it prints."""
     shim = tmp_path / "bin"
     shim.mkdir(exist_ok=True)
@@ -40,7 +40,7 @@ def kustomize(folder: Path, resources: str, tmp_path: Path) -> list[dict]:
     (shim / "docker").chmod(0o755)
     folder.mkdir()
     (folder / "resources.yaml").write_text(resources)
-    (folder / "kustomization.yaml").write_text("resources: [resources.yaml]\ntransformers: [seq-fn.yaml]\n")
+    (folder / "kustomization.yaml").write_text(f"{extra}resources: [resources.yaml]\ntransformers: [seq-fn.yaml]\n")
     (folder / "seq-fn.yaml").write_text(
         "apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata:\n  name: sequence\n"
         f"  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: {TAG}\n"
@@ -81,3 +81,15 @@ def test_kustomize_writes_the_rbac_the_library_gives_and_a_second_build_adds_not
     assert sorted(map(identity, second)) == sorted(map(identity, first)), "nothing added the second time"
     assert second == first
     shutil.rmtree(tmp_path / "bin")
+
+
+def test_kustomizes_namespace_field_gives_the_workload_the_namespace_its_rbac_needs(built: str, tmp_path: Path):
+    """kustomize applies ``namespace:`` before its ``transformers:``, so a workload without one gets its RBAC."""
+    source = (GOLDEN / "wait-for-api-rbac-already-there" / "input.yaml").read_text().split("---\n")[0]
+    source = source.replace("  namespace: shop\n", "", 1)
+    out = kustomize(tmp_path / "ns", source, tmp_path, extra="namespace: shop\n")
+    assert sorted(map(identity, out)) == [
+        ("Deployment", "shop", "web"),
+        ("Role", "shop", "seq-fn-wait-web"),
+        ("RoleBinding", "shop", "seq-fn-wait-web"),
+    ]
