@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import transformer
 from krm_fn.sequencing.config import SequenceConfig, config_from_mapping
@@ -65,6 +66,11 @@ def sequence_with_results(workload: Mapping[str, Any], config: ConfigLike = None
     results = Results(transformer.results_of(workload, outcome))
     if results.has_errors:
         raise SequencingError(results)
+    if outcome.added:  # one object in, one out: the Role and RoleBinding would be lost without a word
+        names = ", ".join(f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in outcome.added)
+        message = (f"the API waits of this workload need {names}, which sequence() does not return: "
+                   "use sequence_resources(), which returns them after the workload")  # fmt: skip
+        results.append(Result(message, "warning", objects.resource_ref(workload), None, objects.file_ref(workload)))
     return (workload if outcome.changed is None else outcome.changed), results
 
 

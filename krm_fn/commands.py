@@ -150,6 +150,9 @@ def run_standalone(
     results = Results()
     across: transformer.Across | None = None
     out: list[str] = []
+    added: list[tuple[int, Any, standalone.Document]] = []  # each added object, where its text is in ``out``
+    files: list[Any] = []  # the file annotations of every object read, for the indexes of the added ones
+    new: Sequence[Any]
     try:
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
@@ -157,16 +160,20 @@ def run_standalone(
             for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue
-                changed = None
+                changed, new = None, ()
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
                     results.extend(transformer.results_of(doc.obj, outcome))
                     across.add(doc.obj, outcome)
-                    changed = outcome.changed
+                    changed, new = outcome.changed, outcome.added
+                    files.append(transformer.file_annotations(doc.obj))
                 text, dropped = standalone.output_text(doc, changed, before=out[-1] if out else "")
                 out.append(text)
                 if dropped is not None:
                     results.append(dropped)
+                for obj in new:  # the objects the workload needs (its RBAC): the next documents
+                    out.append(standalone.added_text(obj, after=doc, before=out[-1]))
+                    added.append((len(out) - 1, obj, doc))
     except _Refused as refused:
         return refused.exit_code
     except splicing.WriteError as err:  # a bug in a writer: never print what does not read back
@@ -178,8 +185,28 @@ def run_standalone(
         sys.stderr.write(standalone.stderr_lines(Results(after), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1
+    if across is not None:
+        _settle_added(out, added, files, across)
     sys.stdout.write("".join(out))
     return 0
+
+
+def _settle_added(
+    out: list[str], added: list[tuple[int, Any, standalone.Document]], files: list[Any], across: transformer.Across
+) -> None:
+    """Settle the added objects' texts in ``out`` once every document is read.
+
+    An object the input has already, as it is, is left out; the others get the next free index in their file when
+    the input names files (a ResourceList from kpt), so that kpt can write them back.
+    """
+    present = across.rbac.present()
+    kept = [(index, obj, doc) for index, obj, doc in added if id(obj) not in present]
+    if transformer.place_in_files(files, [obj for _, obj, _ in kept]):
+        for index, obj, doc in kept:
+            out[index] = standalone.added_text(obj, after=doc, before=out[index - 1])
+    for index, obj, _ in added:
+        if id(obj) in present:  # only the line break it may need stays
+            out[index] = out[index][: len(out[index]) - len(out[index].lstrip("\r\n"))]
 
 
 def _load_config_file(path: str | None, select_all: bool = False, *, argocd: bool = False) -> seq_config.SequenceConfig:

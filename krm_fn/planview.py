@@ -15,7 +15,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
-from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, workloads
+from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, waits_rbac, workloads
 from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.resources import PodResources
@@ -32,6 +32,11 @@ class WorkloadView:
     before: dict[str, PodResources] = field(default_factory=dict)
     after: dict[str, PodResources] = field(default_factory=dict)
     skipped: str | None = None
+    #: The Role and RoleBinding objects the workload's API waits need (written after it), and what they grant.
+    rbac: list[Mapping[str, Any]] = field(default_factory=list)
+    rbac_lines: list[str] = field(default_factory=list)
+    rbac_grants: list[waits_rbac.Grant] = field(default_factory=list)
+    rbac_there: bool = False  # the input has that Role and RoleBinding already, as seq-fn would write them
 
     @property
     def title(self) -> str:
@@ -59,6 +64,10 @@ def build(
         for view in views:
             if result.severity != "info" and result.resource_ref == view.ref:
                 view.findings.append(_finding(result))
+    present = across.rbac.present()
+    for view in views:
+        clash = any(f["severity"] == "error" for f in view.findings)
+        view.rbac_there = bool(view.rbac) and not clash and all(id(obj) in present for obj in view.rbac)
     return views
 
 
@@ -80,6 +89,9 @@ def _views(
             findings=[_finding(r) for r in results if r.severity != "info"],
         )
         view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}
+        view.rbac = list(outcome.added)
+        view.rbac_lines = waits_rbac.describe(outcome.grants, obj)
+        view.rbac_grants = list(outcome.grants)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
         elif outcome.decision is not None and not outcome.decision.selected:
@@ -121,10 +133,23 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                     }
                     for path, plan in view.plans
                 ],
+                "rbac": [_rbac_json(obj) for obj in view.rbac],
+                "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
             }
         )
     return json.dumps(out, indent=2) + "\n"
+
+
+def _rbac_json(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A Role (its rules) or RoleBinding (its role and subjects) that seq-fn would add."""
+    metadata = obj.get("metadata") or {}
+    out: dict[str, Any] = {"kind": obj.get("kind"), "name": metadata.get("name")}
+    out["namespace"] = metadata.get("namespace")
+    for key in ("rules", "roleRef", "subjects"):
+        if key in obj:
+            out[key] = obj[key]
+    return out
 
 
 def _resources_json(found: PodResources | None) -> dict[str, Any] | None:
@@ -162,6 +187,14 @@ def as_text(views: Sequence[WorkloadView]) -> str:
                 lines.append(f"    {wait_for.describe(plan.waits.dependencies, plan.waits.timeout)}")
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
+        if view.rbac_lines:
+            there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
+            lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")
+            lines.extend(f"    {line}" for line in view.rbac_lines)
+            bound = [f"{s['namespace']}/{s['name']}" for s in view.rbac[1].get("subjects") or ()]
+            lines.append(f"    bound to ServiceAccount {', '.join(bound)}")
+            if any(g.verb == "list" for g in view.rbac_grants):
+                lines.append("    (list pods has no resourceNames: a selector reads the Pods of the whole namespace)")
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
             for f in view.findings

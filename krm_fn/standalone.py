@@ -135,6 +135,21 @@ def output_text(doc: Document, new: Any, *, before: str) -> tuple[str, Result | 
     return before_end + text, dropped
 
 
+def added_text(obj: Any, *, after: Document, before: str) -> str:
+    """A new object (one the processor adds after ``after``'s) as the next document, after the text ``before``.
+
+    Written by the plain emitter and read back before use (:class:`~krm_fn.sdk.splicing.WriteError` otherwise),
+    with the line ends of ``after``.
+    """
+    text = textedit.dump(obj)
+    try:
+        textedit.check(text, 0, obj)
+    except textedit.Unfit as err:
+        raise splicing.WriteError(str(err)) from None
+    before_end = "\n" if before and not before.endswith("\n") else ""
+    return before_end + _line_ends_of(after.text, "---\n" + text)
+
+
 def _ends_document(text: str) -> bool:
     last = text.rstrip("\n").rsplit("\n", 1)[-1]
     return last.rstrip() == "..."

@@ -4,8 +4,9 @@ matching an error result).
 
 Every case runs twice: the second run, on the first run's output, must change nothing. Every workload in an
 expected output validates strictly against Kubernetes 1.29 and the newest schema shipped, and passes the
-semantic rules in ``support/kube.py``. ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites the expected
-files and fails, so a regenerated file is always read by a person before it is committed.
+semantic rules in ``support/kube.py``; every Role and RoleBinding validates strictly too. ``UPDATE_GOLDEN=1
+pytest tests/test_golden.py`` rewrites the expected files and fails, so a regenerated file is always read by a
+person before it is committed.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def test_golden(case: Path) -> None:
     for item in out["items"]:
         if workloads.kind_info(item, config) is not None:
             kube.check_workload(item, config)
+        elif item.get("kind") in ("Role", "RoleBinding"):  # the RBAC of API waits: strict, every version checked
+            for version in kube.schema_versions(config):
+                kube.validate_strict(item, version)
 
 
 def _loaded_config(case: Path) -> SequenceConfig:

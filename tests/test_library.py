@@ -104,3 +104,20 @@ def test_dir_shows_the_api():
     assert "importlib" not in shown and "TYPE_CHECKING" not in shown
     for name in krm_fn.__all__:
         assert getattr(krm_fn, name) is not None
+
+
+def test_sequence_warns_that_the_rbac_of_api_waits_comes_only_with_sequence_resources():
+    from pathlib import Path
+
+    from krm_fn.sdk import yamlio
+
+    source = (Path(__file__).parent / "golden" / "wait-for-api-service-and-job" / "input.yaml").read_text()
+    web = yamlio.load_all(source.split("---\n")[0])[0]
+    _, results = krm_fn.sequence_with_results(web)
+    warnings = [r.message for r in results if r.severity == "warning"]
+    assert warnings == [
+        "the API waits of this workload need Role shop/seq-fn-wait-web, RoleBinding shop/seq-fn-wait-web, which "
+        "sequence() does not return: use sequence_resources(), which returns them after the workload"
+    ]
+    out, _ = krm_fn.sequence_resources([web])
+    assert [o["kind"] for o in out] == ["Deployment", "Role", "RoleBinding"]

@@ -165,3 +165,40 @@ def test_plan_lists_stop_delays_signals_and_retries_of_a_one_container_workload(
     found = json.loads(command(["plan", "-o", "json", "--config", str(config), str(source)]).stdout)
     template = found[0]["podTemplates"][0]
     assert template["retryOnExitCodes"] == {"rsync": [23, 24]} and template["stopDelaySeconds"] == {"rsync": 5}
+
+
+def test_plan_lists_the_rbac_api_waits_would_add_and_changes_nothing(tmp_path: Path):
+    source = tmp_path / "backup.yaml"
+    text = (Path(__file__).parent / "golden" / "wait-for-api-cross-namespace" / "input.yaml").read_text()
+    text += (Path(__file__).parent / "golden" / "wait-for-api-pods-and-daemonset" / "input.yaml").read_text()
+    source.write_text(text.replace("# A Job", "---\n# A Job", 1))
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "  adds RBAC (next to it, in its file):\n" in ran.stdout
+    assert "    Role and RoleBinding seq-fn-wait-backup in ops: get endpoints s3-proxy\n" in ran.stdout
+    assert (
+        "    Role and RoleBinding seq-fn-wait-backup.ops in data: get endpoints postgres; get jobs.batch vacuum\n"
+        "    bound to ServiceAccount ops/default\n"
+    ) in ran.stdout
+    assert "seq-fn-wait-ingest in analytics: list pods; get daemonsets.apps fluent-bit" in ran.stdout
+    assert "(list pods has no resourceNames: a selector reads the Pods of the whole namespace)" in ran.stdout
+    as_json = json.loads(command(["plan", "-o", "json", str(source)]).stdout)
+    rbac = as_json[0]["rbac"]
+    assert [(r["kind"], r["namespace"], r["name"]) for r in rbac] == [
+        ("Role", "ops", "seq-fn-wait-backup"),
+        ("RoleBinding", "ops", "seq-fn-wait-backup"),
+        ("Role", "data", "seq-fn-wait-backup.ops"),
+        ("RoleBinding", "data", "seq-fn-wait-backup.ops"),
+    ]
+    assert rbac[2]["rules"][1] == {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"],
+                                   "resourceNames": ["vacuum"]}  # fmt: skip
+    assert as_json[0]["rbacAlreadyThere"] is False
+    assert source.read_text().startswith("# Dependencies in another namespace"), "plan changes nothing"
+
+
+def test_plan_says_when_the_rbac_is_already_there(tmp_path: Path):
+    source = tmp_path / "web.yaml"
+    source.write_text((Path(__file__).parent / "golden" / "wait-for-api-rbac-already-there" / "input.yaml").read_text())
+    ran = command(["plan", str(source)])
+    assert ran.code == 0, ran.stderr
+    assert "  needs RBAC (already in the input, as seq-fn would write it):\n" in ran.stdout

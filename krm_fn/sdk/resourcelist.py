@@ -17,9 +17,14 @@ KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 
 
 class ResourceList:
-    """Items, the optional functionConfig, and the results a processor adds."""
+    """Items, the optional functionConfig, and the results a processor adds.
 
-    __slots__ = ("api_version", "function_config", "items", "results")
+    ``added`` holds the new items a processor adds, by the index of the input item they follow: a processor
+    replaces items in ``items`` (same length, same order) and adds new ones here, so that the writers know which
+    items are new and keep the bytes of every other one.
+    """
+
+    __slots__ = ("added", "api_version", "function_config", "items", "results")
 
     def __init__(
         self,
@@ -27,11 +32,19 @@ class ResourceList:
         function_config: Mapping[str, Any] | None = None,
         results: Results | None = None,
         api_version: str = API_VERSIONS[0],
+        added: dict[int, list[Any]] | None = None,
     ) -> None:
         self.items = items
         self.function_config = function_config
         self.results = Results() if results is None else results
         self.api_version = api_version
+        self.added = {} if added is None else added
+
+    def all_items(self) -> list[Any]:
+        """``items`` with the ``added`` ones in their places."""
+        if not self.added:
+            return self.items
+        return [obj for index, item in enumerate(self.items) for obj in (item, *self.added.get(index, ()))]
 
 
 def is_resource_list(doc: Any) -> bool:
@@ -127,7 +140,7 @@ def check_keys(item: Mapping[str, Any], *, where: str) -> None:
 
 def document(rl: ResourceList) -> dict[str, Any]:
     """The ResourceList as one mapping, with ``items`` always present: kpt deletes every file given ``items: []``."""
-    doc: dict[str, Any] = {"apiVersion": rl.api_version, "kind": KIND, "items": rl.items}
+    doc: dict[str, Any] = {"apiVersion": rl.api_version, "kind": KIND, "items": rl.all_items()}
     if rl.function_config is not None:
         doc["functionConfig"] = rl.function_config
     if rl.results:

@@ -17,8 +17,9 @@ Processor = Callable[[ResourceList], None]
 def _spliced(spliced: splicing.SplicedList, rl: ResourceList, stderr: str, name: str) -> Outcome | None:
     """The output of the splicing path; None when the processor added or removed items (the plain path then)."""
     items = list(spliced.originals) if rl.results.has_errors else rl.items
+    added = {} if rl.results.has_errors else rl.added
     try:
-        return Outcome(spliced.render(items, rl.results).encode(), stderr, rl.results.exit_code())
+        return Outcome(spliced.render(items, rl.results, added).encode(), stderr, rl.results.exit_code())
     except splicing.Unfit:
         return None
     except splicing.WriteError as err:  # a bug in a writer: never emit what does not read back
@@ -76,7 +77,7 @@ def run(
         outcome = _spliced(spliced, rl, stderr, name)
         return outcome if outcome is not None else run(data, processor, name=name, input_help=input_help)
     if rl.results.has_errors:
-        rl.items = resourcelist.parse(text).items
+        rl.items, rl.added = resourcelist.parse(text).items, {}
     try:
         written = resourcelist.checked_yaml(rl)
     except InputError as err:

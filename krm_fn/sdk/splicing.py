@@ -206,29 +206,70 @@ class SplicedList(NamedTuple):
     originals: list[LazyObject]
     resource_list: ResourceList
 
-    def render(self, items: list[Any], results: Results) -> str:
-        """The input text with replaced items written in place, and the results appended.
+    def render(self, items: list[Any], results: Results, added: Mapping[int, list[Any]] | None = None) -> str:
+        """The input text with replaced items written in place, new ones after theirs, and the results appended.
 
+        ``added`` maps the index of an input item to the new items that follow it (:attr:`ResourceList.added`).
         An item whose comments had to be dropped gets a warning result saying so. Raises :class:`Unfit` when
-        the processor added or removed items, and :class:`WriteError` when an item cannot be written at all.
+        the processor removed items, and :class:`WriteError` when an item cannot be written at all.
         """
         if len(items) != len(self.originals):
-            raise Unfit("the processor added or removed items")
+            raise Unfit("the processor removed items or added them to items (new ones go in added)")
         out, position = [], 0
-        for original, item in zip(self.originals, items, strict=True):
-            if item is original:
+        for index, (original, item) in enumerate(zip(self.originals, items, strict=True)):
+            new = (added or {}).get(index)
+            if item is original and not new:
                 continue
-            written = original.written(item)
-            if written.comments_dropped:
-                results.append(comments_dropped(item, written.comments_dropped))
-            out += [self.text[position : original.start], written.text]
+            out.append(self.text[position : original.start])
+            if item is original:
+                out.append(self.text[original.start : original.end])
+            else:
+                written = original.written(item)
+                if written.comments_dropped:
+                    results.append(comments_dropped(item, written.comments_dropped))
+                out.append(written.text)
             position = original.end
+            if new:
+                out.append(_new_items(new, self.text, original))
         out.append(self.text[position:])
         text = "".join(out)
         if results:
             text = text if text.endswith("\n") else text + "\n"
             text += textedit.dump({"results": [r.to_dict() for r in results]})
         return text
+
+
+def _new_items(new: list[Any], text: str, after: LazyObject) -> str:
+    """New list items written after ``after``, at its column and with its dash, each read back before use."""
+    dash_column = _dash_column(text, after.start)
+    prefix = " " * dash_column + "-" + " " * (after.column - dash_column - 1)
+    crlf = "\r\n" in text[after.start : after.end]
+    out = []
+    for obj in new:
+        try:
+            written = _checked(textedit.dump(obj, column=after.column), after.column, obj, after.yaml11)
+        except textedit.Unfit as err:
+            raise WriteError(str(err)) from None
+        out.append(prefix + (_crlf(written) if crlf else written))
+    end = "" if text[: after.end].endswith("\n") else ("\r\n" if crlf else "\n")
+    return end + "".join(out)
+
+
+def _dash_column(text: str, start: int) -> int:
+    """The column of the ``-`` that introduces the list item whose text begins at ``start``.
+
+    On the item's first line, or alone (maybe with a comment after it) on a line above; :class:`Unfit` otherwise.
+    """
+    end = start
+    while True:
+        line_start = text.rfind("\n", 0, end) + 1
+        before = text[line_start:end]
+        stripped = before.lstrip(" ")
+        if stripped.startswith("-") and stripped[1:].strip(" \r")[:1] in ("", "#"):
+            return len(before) - len(stripped)
+        if line_start == 0 or (stripped.strip() and not stripped.startswith("#")):
+            raise Unfit("a list item without its dash")
+        end = line_start - 1  # the line above, without its line break
 
 
 def comments_dropped(item: Mapping[str, Any], reason: str) -> Result:

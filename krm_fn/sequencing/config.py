@@ -32,6 +32,12 @@ DEFAULT_WAIT_IMAGE = (
     "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662"
 )
 
+#: alpine/kubectl 1.37.1 (busybox sh, nc, wget and timeout, plus kubectl) for waits that read the Kubernetes API,
+#: by the digest two unrelated public repositories pin (renovate-managed). Override with ``waitFor.apiImage``.
+DEFAULT_WAIT_API_IMAGE = (
+    "docker.io/alpine/kubectl:1.37.1@sha256:7b4cc9a9ce0d064cedeb85550266c11f2b32f010ca299525518646261e4d955e"
+)
+
 
 class WorkloadKind(NamedTuple):
     """A pod-bearing kind the user adds: where its pod spec sits and whether its containers run to completion."""
@@ -64,6 +70,7 @@ class SequenceConfig(NamedTuple):
     workload_kinds: tuple[WorkloadKind, ...] = ()
     alpha_features: frozenset[str] = frozenset()
     wait_image: str = DEFAULT_WAIT_IMAGE
+    wait_api_image: str = DEFAULT_WAIT_API_IMAGE
     wait_timeout: str = "10m"
 
     @classmethod
@@ -94,6 +101,7 @@ class SequenceConfig(NamedTuple):
             ),
             alpha_features=frozenset(fields.get("alphaFeatures") or ()),
             wait_image=(fields.get("waitFor") or {}).get("image", DEFAULT_WAIT_IMAGE),
+            wait_api_image=(fields.get("waitFor") or {}).get("apiImage", DEFAULT_WAIT_API_IMAGE),
             wait_timeout=(fields.get("waitFor") or {}).get("timeout", "10m"),
         )
 

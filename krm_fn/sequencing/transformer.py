@@ -15,7 +15,18 @@ from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import lifecycle, planning, podspec, selection, services, sidecars, strategies, waits, workloads
+from krm_fn.sequencing import (
+    lifecycle,
+    planning,
+    podspec,
+    selection,
+    services,
+    sidecars,
+    strategies,
+    waits,
+    waits_rbac,
+    workloads,
+)
 from krm_fn.sequencing.config import SequenceConfig, load_config
 from krm_fn.sequencing.report import Finding, Report
 
@@ -24,7 +35,8 @@ class ObjectOutcome(NamedTuple):
     """What happened to one object: the new object (None when unchanged), findings, and the summary line.
 
     ``decision`` says why a pod-bearing workload was or was not sequenced (None for other objects); ``inner``
-    holds the outcomes of the objects inside a ``kind: List``.
+    holds the outcomes of the objects inside a ``kind: List``. ``added`` holds new objects that go right after the
+    changed one (the Role and RoleBinding that API waits need), ``grants`` what they grant.
     """
 
     changed: Any = None
@@ -33,6 +45,8 @@ class ObjectOutcome(NamedTuple):
     plans: Sequence[tuple[str, planning.Plan]] = ()
     decision: selection.Decision | None = None
     inner: Sequence[tuple[Mapping[str, Any], ObjectOutcome]] = ()
+    added: Sequence[dict[str, Any]] = ()
+    grants: Sequence[waits_rbac.Grant] = ()
 
 
 def process(rl: ResourceList) -> None:
@@ -42,23 +56,56 @@ def process(rl: ResourceList) -> None:
     except ConfigError as err:
         rl.results.append(_config_result(err, rl.function_config))
         return
-    items, results = sequence_items(rl.items, config)
+    items, added, results = _sequence_all(rl.items, config)
     rl.items[:] = items  # in place: a CommentedSeq keeps the comments it holds for each index
+    rl.added = added
     rl.results.extend(results)
 
 
 def sequence_items(items: Sequence[Any], config: SequenceConfig) -> tuple[list[Any], Results]:
-    """Every item, in order, sequenced where selected; with an info result per changed workload."""
+    """Every item, in order, sequenced where selected; with an info result per changed workload.
+
+    Each item is followed by the objects it needs (the RBAC of its API waits).
+    """
+    out, added, results = _sequence_all(items, config)
+    return [obj for index, item in enumerate(out) for obj in (item, *added.get(index, ()))], results
+
+
+def _sequence_all(items: Sequence[Any], config: SequenceConfig) -> tuple[list[Any], dict[int, list[Any]], Results]:
+    """Each item or its replacement, the new objects to write after item ``i``, and the results."""
     out: list[Any] = []
+    added: dict[int, list[Any]] = {}
     results = Results()
     across = Across(config)
-    for item in items:
+    for index, item in enumerate(items):
         outcome = sequence_object(item, config)
         results.extend(results_of(item, outcome))
         across.add(item, outcome)
         out.append(item if outcome.changed is None else outcome.changed)
+        if outcome.added:
+            added[index] = list(outcome.added)
     results.extend(across.results())
-    return out, results
+    present = across.rbac.present()
+    for index, new in list(added.items()):
+        added[index] = [obj for obj in new if id(obj) not in present]
+    added = {i: new for i, new in added.items() if new}
+    if added:
+        place_in_files(items, [obj for new in added.values() for obj in new])
+    return out, added, results
+
+
+def place_in_files(items: Sequence[Any], new: Sequence[dict[str, Any]]) -> bool:
+    """Give each added object that names a file the next free index there; whether any names one.
+
+    See :func:`krm_fn.sequencing.waits_rbac.place_in_files`.
+    """
+    return waits_rbac.place_in_files(items, new)
+
+
+def file_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Just the path and index annotations of ``obj``: what :func:`place_in_files` reads of an input object."""
+    notes = objects.annotations_of(obj)
+    return {"metadata": {"annotations": {k: notes[k] for k in waits_rbac.FILE_ANNOTATIONS if k in notes}}}
 
 
 def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:
@@ -95,24 +142,58 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
             plan.waits.dependencies,
             timeout=plan.waits.timeout,
             seconds=plan.waits.timeout_seconds,
+            namespace=objects.get(work, "metadata", "namespace"),
             config=config,
             report=report,
         )
         workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
+    grants, added = _rbac(obj, templates, done, report)
     if report.has_errors or not done:
         return ObjectOutcome(findings=report.findings, decision=decision)
     marker = ",".join(dict.fromkeys(plan.strategy.value for _, plan in done))
     objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
     objects.drop_comment_copy_ids(work)
     summary = _summary(done, report.notes)
-    return ObjectOutcome(changed=work, findings=report.findings, summary=summary, plans=done, decision=decision)
+    if grants:
+        summary += "; reads the API with " + "; ".join(waits_rbac.describe(grants, obj))
+    return ObjectOutcome(
+        changed=work,
+        findings=report.findings,
+        summary=summary,
+        plans=done,
+        decision=decision,
+        added=added,
+        grants=grants,
+    )
+
+
+def _rbac(
+    obj: Mapping[str, Any],
+    templates: Sequence[workloads.PodTemplate],
+    done: Sequence[tuple[str, planning.Plan]],
+    report: Report,
+) -> tuple[list[waits_rbac.Grant], list[dict[str, Any]]]:
+    """What the API waits of the workload need (:mod:`~krm_fn.sequencing.waits_rbac`), and the objects that grant it."""
+    namespace = objects.get(obj, "metadata", "namespace")
+    dependencies = [d for _, plan in done for d in plan.waits.dependencies if d.reads_api]
+    if not dependencies or not namespace or report.has_errors:
+        return [], []
+    long = waits_rbac.too_long(obj)
+    if long:
+        report.error(f"the Role {long!r} that {waits.CONTAINER} needs is longer than 253 characters: shorten "
+                     "metadata.name", "metadata.name", topic="waits")  # fmt: skip
+        return [], []
+    with_api = {path for path, plan in done if waits.reads_api(plan.waits.dependencies)}
+    accounts = waits_rbac.service_accounts([t.spec for t in templates if t.path in with_api])
+    grants = waits_rbac.grants(dependencies, str(namespace))
+    return grants, waits_rbac.objects_for(obj, grants, accounts)
 
 
 def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:
     """A ``kind: List`` (what ``kubectl get -o yaml`` writes): each object inside it is sequenced on its own."""
-    inner = [(item, sequence_object(item, config)) for item in obj["items"] if isinstance(item, Mapping)]
+    inner = [(i, _in_list(sequence_object(i, config))) for i in obj["items"] if isinstance(i, Mapping)]
     if not any(outcome.changed is not None for _, outcome in inner):
         return ObjectOutcome(inner=inner)
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
@@ -126,6 +207,20 @@ def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutc
     return ObjectOutcome(changed=work, inner=inner)
 
 
+def _in_list(outcome: ObjectOutcome) -> ObjectOutcome:
+    """Inside a ``List``, a workload whose waits read the API is refused: its RBAC would need a place of its own."""
+    if not outcome.added:
+        return outcome
+    finding = Finding(
+        "error",
+        f"{waits.CONTAINER} would read the Kubernetes API, whose Role and RoleBinding seq-fn does not add inside a "
+        "kind: List: take the workload out of the List (plain multi-document YAML), or wait with tcp:// instead",
+        "metadata.annotations",
+        "waits",
+    )
+    return ObjectOutcome(findings=[*outcome.findings, finding], decision=outcome.decision)
+
+
 class Across:
     """What only the whole input can tell, judged after every object has been sequenced on its own.
 
@@ -136,6 +231,7 @@ class Across:
     def __init__(self, config: SequenceConfig) -> None:
         self.hints = OptInHints()
         self.ports = services.NamedPortCheck(config)
+        self.rbac = waits_rbac.RbacCheck()
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
         """Take note of one object and its outcome (a ``List``'s objects one by one)."""
@@ -143,10 +239,11 @@ class Across:
             self.add(inner, inner_outcome)
         self.hints.add(obj, outcome)
         self.ports.add(obj, outcome.changed)
+        self.rbac.add(obj, outcome.added)
 
     def results(self) -> list[Result]:
-        """Named ports that moved onto native sidecars, then the opt-in hints."""
-        found = [_result(obj, finding) for obj, finding in self.ports.findings()]
+        """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints."""
+        found = [_result(obj, finding) for obj, finding in [*self.ports.findings(), *self.rbac.findings()]]
         return [*found, *self.hints.results()]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from krm_fn.sdk import yamlio
-from tests.e2e.conftest import need, run, snapshot
+from tests.e2e.conftest import GOLDEN, need, run, snapshot
 from tests.support import kube
 
 pytestmark = pytest.mark.e2e
@@ -138,3 +139,48 @@ def test_under_kpt_no_comment_is_duplicated_or_moved_to_another_container(tmp_pa
     once = snapshot(pkg)
     assert run([need("kpt"), "fn", "eval", str(pkg), "--exec", need("seq-fn")]).returncode == 0
     assert snapshot(pkg) == once
+
+
+def kinds_and_names(path: Path) -> list[tuple[str, str]]:
+    return [(d["kind"], d["metadata"]["name"]) for d in objects_in(path)]
+
+
+@pytest.mark.parametrize("mode", ["eval", "render"])
+def test_api_waits_land_their_role_and_binding_in_the_workload_file_and_a_second_run_adds_nothing(
+    package: Path, mode: str
+):
+    """kpt writes the Role and RoleBinding into the workload's file (after the objects already in it: kpt orders a
+    file by index), leaves the other files alone, and a second run changes no byte."""
+    shutil.copy(GOLDEN / "wait-for-api-service-and-job" / "input.yaml", package / "web.yaml")
+    kpt, seq_fn = need("kpt"), need("seq-fn")
+    command = [kpt, "fn", "eval", str(package), "--exec", seq_fn]
+    if mode == "render":
+        (package / "Kptfile").write_text(
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n"
+            '  annotations:\n    config.kubernetes.io/local-config: "true"\n'
+            "pipeline:\n  mutators:\n  - exec: seq-fn\n"
+        )
+        command = [kpt, "fn", "render", str(package), "--allow-exec"]
+    before = snapshot(package)
+    done = run(command)
+    assert done.returncode == 0, done.stderr
+    after = snapshot(package)
+    assert set(after) == set(before), "no new file: the RBAC goes into the workload's file"
+    assert after["settings.yaml"] == before["settings.yaml"]
+    assert kinds_and_names(package / "web.yaml") == [
+        ("Deployment", "web"),
+        ("Service", "web"),
+        ("Role", "seq-fn-wait-web"),
+        ("RoleBinding", "seq-fn-wait-web"),
+    ]
+    role, binding = objects_in(package / "web.yaml")[2:]
+    assert yamlio.to_plain(role["rules"]) == [
+        {"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get"], "resourceNames": ["catalog-api"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"], "resourceNames": ["migrate-schema"]},
+    ]
+    assert yamlio.to_plain(binding["subjects"]) == [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]
+    assert not any("config.kubernetes.io" in key for key in role["metadata"]["annotations"]), "kpt took its own"
+    for obj in (role, binding):
+        kube.validate_strict(obj, "1.29")
+    assert run(command).returncode == 0
+    assert snapshot(package) == after, "a second run adds nothing and changes nothing"

@@ -139,3 +139,55 @@ def test_quoted_stars_and_ampersands_are_text_not_aliases_or_anchors():
     assert splicing.parse(text) is not None
     odd = splicing.parse(text.replace('"0 3 * * *"', "&s x") + "  other: *s\n")
     assert odd is not None and odd.originals[0].odd, "a real anchor makes that item odd"
+
+
+def _adding(rl) -> None:
+    """A processor that changes nothing and adds a new object after the first item (as seq-fn adds RBAC)."""
+    rl.added = {0: [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "new", "namespace": "a"},
+                     "data": {"on": "yes", "n": "1e3"}}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["- apiVersion: v1\n  kind: ConfigMap\n", "- # a comment on the dash\n  apiVersion: v1\n  kind: ConfigMap\n"],
+)
+def test_new_items_go_after_their_item_and_every_input_byte_stays(first: str):
+    text = (
+        HEAD
+        + first
+        + "  metadata:\n    name: first   # kept\n  data: {a: 'b'}\n# between\n"
+        + ("- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: second}\n")
+    )
+    out = runner.run(text.encode(), _adding, splice=True).stdout.decode()
+    first_item = text.split("# between\n")[0]
+    assert out.startswith(first_item), "the first item's bytes, then the new one"
+    assert out.endswith("# between\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: second}\n")
+    items = yamlio.load_all(out)[0]["items"]
+    assert [i["metadata"]["name"] for i in items] == ["first", "new", "second"]
+    assert items[1]["data"] == {"on": "yes", "n": "1e3"}, "strings that look like a bool or a float stay strings"
+
+
+def test_new_items_are_dropped_when_the_run_fails():
+    def failing(rl) -> None:
+        _adding(rl)
+        from krm_fn.sdk.results import Result
+
+        rl.results.append(Result("no", "error"))
+
+    text = HEAD + "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: first}\n"
+    ran = runner.run(text.encode(), failing, splice=True)
+    assert ran.exit_code == 1
+    assert [i["metadata"]["name"] for i in yamlio.load_all(ran.stdout.decode())[0]["items"]] == ["first"]
+    plain = runner.run(text.encode(), failing)
+    assert [i["metadata"]["name"] for i in yamlio.load_all(plain.stdout.decode())[0]["items"]] == ["first"]
+
+
+def test_the_plain_path_writes_new_items_in_their_place_too():
+    text = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+        "items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: first}}, "
+        "{apiVersion: v1, kind: ConfigMap, metadata: {name: second}}]\n"
+    )
+    assert splicing.parse(text) is None, "items in flow style take the plain path"
+    out = runner.run(text.encode(), _adding, splice=True).stdout.decode()
+    assert [i["metadata"]["name"] for i in yamlio.load_all(out)[0]["items"]] == ["first", "new", "second"]

@@ -40,14 +40,62 @@ def test_network_and_file_dependencies_are_accepted() -> None:
         ("tcp://$(id):80", "is not a dependency"),
         ("db:5432", "is not a dependency"),
         ("file:relative/path", "is not a dependency"),
-        ("service/api", "would read the Kubernetes API"),
-        ("prod/job/migrate", "would read the Kubernetes API"),
         ("tcp://a:1,,tcp://b:2", "has an empty entry"),
+        ("service/API", "which is not a Service name"),
+        ("service/1api", "which is not a Service name"),
+        ("Prod/job/migrate", "which is not a namespace name"),
+        ("pr_od/service/api", "which is not a namespace name"),
+        ("job/" + "a" * 64, "which is not a Job name"),
+        ("daemonset/agent;id", "which is not a DaemonSet name"),
+        ("pod/app", "which is not a label LABEL=VALUE"),
+        ("pod/app=db,tier=cache", "looks like one more label of a pod/ dependency"),
+        ("pod/app=$(id)", "which is not a label"),
+        ("deployment/web", "is not a dependency"),
+        ("certificates.cert-manager.io/web-tls", "without a check"),
+        ("certificates.cert-manager.io/web-tls:Ready", "without a check"),
+        ("certificates.cert-manager.io/web-tls:status=Ready", "without a check"),
+        ("certificates.cert-manager.io/Web:condition=Ready", "which is not an object name"),
+        ("certificates.cert-manager.io/web:status.phase=$(id)", "without a check"),
+        ("Certificates.cert-manager.io/web:condition=Ready", "is not a dependency"),
     ],
 )
 def test_malformed_or_api_dependencies_are_errors_naming_them(value: str, message: str) -> None:
     _, errors = parsed(value)
     assert any(message in e for e in errors), errors
+
+
+def test_api_dependencies_are_read_with_their_namespace_name_and_check() -> None:
+    report = Report()
+    value = (
+        "service/api,data/job/migrate,pod/app.kubernetes.io/name=db+tier=cache,ops/daemonset/node-agent,"
+        "certificates.cert-manager.io/web-tls:condition=Ready,"
+        "data/postgresclusters.postgres-operator.crunchydata.com/db:status.phase=Ready,pod/pod/app=x"
+    )
+    found = waits.parse(value, key="seq-fn.dev/wait-for", path=None, report=report)
+    assert not report.findings
+    assert [(d.kind, d.namespace, d.name) for d in found] == [
+        ("service", None, "api"),
+        ("job", "data", "migrate"),
+        ("pod", None, "app.kubernetes.io/name=db,tier=cache"),
+        ("daemonset", "ops", "node-agent"),
+        ("resource", None, "web-tls"),
+        ("resource", "data", "db"),
+        ("pod", "pod", "app=x"),
+    ]
+    cert, cluster = found[4], found[5]
+    assert (cert.resource, cert.group, cert.field, cert.value) == (
+        "certificates",
+        "cert-manager.io",
+        '{.status.conditions[?(@.type=="Ready")].status}',
+        "True",
+    )
+    assert (cluster.resource, cluster.group, cluster.field, cluster.value) == (
+        "postgresclusters",
+        "postgres-operator.crunchydata.com",
+        "{.status.phase}",
+        "Ready",
+    )
+    assert all(d.reads_api for d in found)
 
 
 def deployment(annotations: dict[str, str], *containers: dict[str, Any], init: list[Any] | None = None) -> Any:
@@ -87,11 +135,13 @@ def qos(spec: dict[str, Any]) -> str:
     ],
     ids=["BestEffort", "Guaranteed", "Burstable"],
 )
-def test_the_wait_keeps_the_pod_qos_class_and_comes_first(resources: dict[str, Any] | None) -> None:
+@pytest.mark.parametrize("wait", ["tcp://db:5432", "service/db"])
+def test_the_wait_keeps_the_pod_qos_class_and_comes_first(resources: dict[str, Any] | None, wait: str) -> None:
     app: dict[str, Any] = {"name": "app", "image": "nginx:1.27"}
     if resources:
         app["resources"] = resources
-    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, app, init=[{"name": "mine", "image": "busybox:1.36"}])
+    obj = deployment({"seq-fn.dev/wait-for": wait}, app, init=[{"name": "mine", "image": "busybox:1.36"}])
+    obj["metadata"]["namespace"] = "shop"
     before = qos(obj["spec"]["template"]["spec"])
     outcome = sequence_object(obj, SequenceConfig())
     spec = outcome.changed["spec"]["template"]["spec"]
@@ -109,8 +159,44 @@ def test_the_dependencies_are_arguments_of_the_script_not_part_of_it() -> None:
     assert wait["securityContext"]["runAsNonRoot"] and wait["securityContext"]["readOnlyRootFilesystem"]
 
 
+def test_api_waits_use_the_api_image_for_every_wait_and_pass_names_as_arguments() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432,ops/daemonset/agent"}, {"name": "app", "image": "x:1"})
+    obj["metadata"]["namespace"] = "shop"
+    config = SequenceConfig(wait_api_image="mirror.example/kubectl:1.29")
+    wait = sequence_object(obj, config).changed["spec"]["template"]["spec"]["initContainers"][0]
+    assert wait["image"] == "mirror.example/kubectl:1.29"
+    assert wait["command"][3:] == ["seq-fn-wait", "600", "10m", "tcp", "tcp://db:5432",
+                                   "daemonset", "ops/daemonset/agent", "ops", "agent"]  # fmt: skip
+    assert "agent" not in wait["command"][2], "names are arguments, never part of the script"
+    assert wait["env"] == [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+    plain = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
+    assert sequence_object(plain, config).changed["spec"]["template"]["spec"]["initContainers"][0]["image"] == (
+        SequenceConfig().wait_image
+    ), "no API dependency: busybox, no RBAC"
+    assert not sequence_object(plain, config).added
+
+
 def test_a_container_already_named_seq_fn_wait_is_an_error() -> None:
     obj = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "seq-fn-wait", "image": "nginx:1.27"})
     outcome = sequence_object(obj, SequenceConfig())
     assert outcome.changed is None
     assert any("already has a container named 'seq-fn-wait'" in f.message for f in outcome.findings)
+
+
+def test_without_an_automounted_token_only_seq_fn_wait_gets_one() -> None:
+    obj = deployment({"seq-fn.dev/wait-for": "service/db"}, {"name": "app", "image": "x:1"})
+    obj["metadata"]["namespace"] = "shop"
+    obj["spec"]["template"]["spec"]["automountServiceAccountToken"] = False
+    spec = sequence_object(obj, SequenceConfig()).changed["spec"]["template"]["spec"]
+    assert spec["automountServiceAccountToken"] is False, "the app containers stay without a token"
+    wait, app = spec["initContainers"][0], spec["containers"][0]
+    assert wait["volumeMounts"] == [{"name": "seq-fn-wait-token", "readOnly": True,
+                                     "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]  # fmt: skip
+    assert "volumeMounts" not in app
+    [volume] = spec["volumes"]
+    kinds = [next(iter(source)) for source in volume["projected"]["sources"]]
+    assert kinds == ["serviceAccountToken", "configMap", "downwardAPI"]
+    kube.check_workload(sequence_object(obj, SequenceConfig()).changed)
+    tcp_only = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
+    tcp_only["spec"]["template"]["spec"]["automountServiceAccountToken"] = False
+    assert "volumes" not in sequence_object(tcp_only, SequenceConfig()).changed["spec"]["template"]["spec"]

@@ -1,0 +1,249 @@
+"""The least-privilege RBAC that API waits need: a Role and a RoleBinding per namespace read, next to the workload.
+
+``seq-fn-wait`` polls with ``kubectl get``, so each dependency needs one verb on one resource: ``get`` on the named
+object where the API allows ``resourceNames`` (Endpoints for ``service/``, Jobs, DaemonSets, custom resources), and
+``list`` on Pods for ``pod/`` and ``daemonset/`` (a label selector cannot be limited by name). Nothing is watched, so
+no ``watch``; nothing is cluster-scoped, so no ClusterRole. A dependency in another namespace gets a Role and
+RoleBinding in *that* namespace, which grants less than a ClusterRole would.
+
+The Role and RoleBinding are named ``seq-fn-wait-<workload>`` in the workload's namespace and
+``seq-fn-wait-<workload>.<workload namespace>`` elsewhere (a namespace has no dot, so the name cannot be read two
+ways). They bind the service account of every pod template (``serviceAccountName``, else ``default``) and carry the
+workload's ``config.kubernetes.io/path`` annotations, so that kpt and kustomize write them into the workload's file.
+:class:`RbacCheck` makes sure none of them overwrites a Role or RoleBinding of that name already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from krm_fn.sdk import objects, yamlio
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing.report import Finding
+from krm_fn.sequencing.waits import CONTAINER, Dependency
+
+PREFIX = "seq-fn-wait-"
+RBAC_API = "rbac.authorization.k8s.io/v1"
+#: The annotation that names the workload a Role or RoleBinding was written for.
+FOR = "seq-fn.dev/rbac-for"
+#: Annotations that say which file an object is in: the new objects go into the workload's file.
+_PATH_ANNOTATIONS = ("config.kubernetes.io/path", "internal.config.kubernetes.io/path")
+_INDEX_ANNOTATIONS = ("config.kubernetes.io/index", "internal.config.kubernetes.io/index")
+FILE_ANNOTATIONS = (*_PATH_ANNOTATIONS, *_INDEX_ANNOTATIONS)
+_MAX_NAME = 253
+
+
+class Grant(NamedTuple):
+    """One rule: ``verb`` on ``resource`` of ``api_group`` in ``namespace`` (only ``names``, when given)."""
+
+    namespace: str
+    api_group: str
+    resource: str
+    verb: str
+    names: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """``get endpoints db, cache`` or ``list pods``."""
+        resource = f"{self.resource}.{self.api_group}" if self.api_group else self.resource
+        return f"{self.verb} {resource}" + (f" {', '.join(self.names)}" if self.names else "")
+
+
+def grants(dependencies: Sequence[Dependency], namespace: str) -> list[Grant]:
+    """What reading ``dependencies`` needs, merged per namespace, resource and verb; sorted, names sorted."""
+    needed: dict[tuple[str, str, str, str], set[str] | None] = {}
+
+    def need(ns: str, group: str, resource: str, verb: str, name: str | None) -> None:
+        key = (ns, group, resource, verb)
+        if name is None:
+            needed[key] = None  # no resourceNames: every object of the kind
+        elif key not in needed or needed[key] is not None:
+            found = needed.setdefault(key, set())
+            assert found is not None
+            found.add(name)
+
+    for dep in dependencies:
+        ns = dep.namespace or namespace
+        if dep.kind == "service":
+            need(ns, "", "endpoints", "get", dep.name)
+        elif dep.kind == "job":
+            need(ns, "batch", "jobs", "get", dep.name)
+        elif dep.kind == "pod":
+            need(ns, "", "pods", "list", None)
+        elif dep.kind == "daemonset":
+            need(ns, "apps", "daemonsets", "get", dep.name)
+            need(ns, "", "pods", "list", None)
+        elif dep.kind == "resource":
+            need(ns, dep.group, dep.resource, "get", dep.name)
+    return [Grant(*key, tuple(sorted(names or ()))) for key, names in sorted(needed.items())]
+
+
+def role_name(workload: str, namespace: str, workload_namespace: str) -> str:
+    """``seq-fn-wait-web`` in the workload's namespace, ``seq-fn-wait-web.shop`` in another one."""
+    name = PREFIX + workload
+    return name if namespace == workload_namespace else f"{name}.{workload_namespace}"
+
+
+def too_long(workload: Mapping[str, Any]) -> str | None:
+    """The Role name that would exceed Kubernetes' limit on names, if any."""
+    metadata = workload.get("metadata") or {}
+    name = role_name(str(metadata.get("name")), "", str(metadata.get("namespace")))
+    return name if len(name) > _MAX_NAME else None
+
+
+def service_accounts(specs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The service account of each pod spec, each once.
+
+    That is ``serviceAccountName``, else the deprecated ``serviceAccount``, else ``default``.
+    """
+    found = [str(s.get("serviceAccountName") or s.get("serviceAccount") or "default") for s in specs]
+    return list(dict.fromkeys(found))
+
+
+def objects_for(workload: Mapping[str, Any], found: Sequence[Grant], accounts: Sequence[str]) -> list[dict[str, Any]]:
+    """A Role and a RoleBinding per namespace of ``found``, the workload's own namespace first."""
+    metadata = workload.get("metadata") or {}
+    name, own = str(metadata.get("name")), str(metadata.get("namespace"))
+    notes = objects.annotations_of(workload)
+    annotations = {FOR: f"{workload.get('kind')}/{name}"}
+    annotations.update({key: str(notes[key]) for key in _PATH_ANNOTATIONS if key in notes})
+    namespaces = sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns))
+    out: list[dict[str, Any]] = []
+    for namespace in namespaces:
+        named = role_name(name, namespace, own)
+        meta = {"name": named, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "seq-fn"}}
+        rules = [_rule(g) for g in found if g.namespace == namespace]
+        out.append({"apiVersion": RBAC_API, "kind": "Role", "metadata": _meta(meta, annotations), "rules": rules})
+        out.append(
+            {
+                "apiVersion": RBAC_API,
+                "kind": "RoleBinding",
+                "metadata": _meta(meta, annotations),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": named},
+                "subjects": [{"kind": "ServiceAccount", "name": a, "namespace": own} for a in accounts],
+            }
+        )
+    return out
+
+
+def place_in_files(items: Sequence[Mapping[str, Any]], new: Sequence[dict[str, Any]]) -> bool:
+    """Give each new object that names a file (``config.kubernetes.io/path``) the next free index in that file.
+
+    kpt refuses two objects with one path and index, and writes a file's objects in index order: the new objects
+    go at the end of the workload's file, in the order they come, and no input object is touched. Returns
+    whether any new object names a file.
+    """
+    last: dict[str, int] = {}
+    for item in items:
+        notes = objects.annotations_of(item) if isinstance(item, Mapping) else {}
+        for path_key, index_key in zip(_PATH_ANNOTATIONS, _INDEX_ANNOTATIONS, strict=True):
+            path, index = notes.get(path_key), notes.get(index_key)
+            if isinstance(path, str) and str(index).isdigit():
+                last[path] = max(last.get(path, -1), int(str(index)))
+    named = False
+    for obj in new:
+        notes = obj["metadata"]["annotations"]
+        path = notes.get(_PATH_ANNOTATIONS[0]) or notes.get(_PATH_ANNOTATIONS[1])
+        if path is None:
+            continue
+        named = True
+        last[path] = last.get(path, -1) + 1
+        for path_key, index_key in zip(_PATH_ANNOTATIONS, _INDEX_ANNOTATIONS, strict=True):
+            if path_key in notes:
+                notes[index_key] = str(last[path])
+    return named
+
+
+def _meta(base: Mapping[str, Any], annotations: Mapping[str, str]) -> dict[str, Any]:
+    return {**base, "labels": dict(base["labels"]), "annotations": dict(annotations)}
+
+
+def _rule(grant: Grant) -> dict[str, Any]:
+    rule: dict[str, Any] = {"apiGroups": [grant.api_group], "resources": [grant.resource], "verbs": [grant.verb]}
+    if grant.names:
+        rule["resourceNames"] = list(grant.names)
+    return rule
+
+
+def key(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """``(kind, namespace, name)`` of a Role or RoleBinding, the identity a conflict is judged by; else None."""
+    if obj.get("kind") not in ("Role", "RoleBinding") or not str(obj.get("apiVersion", "")).startswith("rbac."):
+        return None
+    metadata = obj.get("metadata") or {}
+    return str(obj["kind"]), str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
+
+
+def same_grant(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two Roles (their rules) or two RoleBindings (their roleRef and subjects) grant the same."""
+    fields = ("rules",) if a.get("kind") == "Role" else ("roleRef", "subjects")
+    return all(yamlio.to_plain(a.get(f)) == yamlio.to_plain(b.get(f)) for f in fields)
+
+
+def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
+    """One line per namespace: ``Role and RoleBinding seq-fn-wait-web in shop: get endpoints db; list pods``."""
+    metadata = workload.get("metadata") or {}
+    name, own = str(metadata.get("name")), str(metadata.get("namespace"))
+    lines = []
+    for namespace in sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns)):
+        rules = "; ".join(g.describe() for g in found if g.namespace == namespace)
+        lines.append(f"Role and RoleBinding {role_name(name, namespace, own)} in {namespace}: {rules}")
+    return lines
+
+
+class RbacCheck:
+    """A Role or RoleBinding seq-fn adds must not overwrite one of that name already there.
+
+    "There" is the input, or the objects added for another workload: one that grants the same is left as it is
+    (and not added twice), one that grants otherwise is an error naming both.
+    """
+
+    def __init__(self) -> None:
+        self.inputs: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+        self.added: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
+
+    def add(self, obj: Mapping[str, Any], added: Sequence[dict[str, Any]]) -> None:
+        """Take note of an input object, and of the objects added after it."""
+        found = key(obj)
+        if found is not None:
+            self.inputs.setdefault(found, obj)
+        self.added += [(obj, new) for new in added]
+
+    def present(self) -> set[int]:
+        """The added objects (by ``id``) that the input, or an earlier addition, already has as they are."""
+        seen = dict(self.inputs)
+        out = set()
+        for _, new in self.added:
+            found = key(new)
+            assert found is not None
+            if found in seen:
+                out.add(id(new))
+            else:
+                seen[found] = new
+        return out
+
+    def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
+        """An error on the workload for each added object whose name is taken by one that grants otherwise."""
+        seen = dict(self.inputs)
+        out = []
+        for workload, new in self.added:
+            found = key(new)
+            assert found is not None
+            there = seen.setdefault(found, new)
+            if there is not new and not same_grant(there, new):
+                kind, namespace, name = found
+                where = objects.file_ref(there)
+                in_file = f" (in {where['path']})" if where and where.get("path") else ""
+                out.append(
+                    (
+                        workload,
+                        Finding(
+                            "error",
+                            f"{CONTAINER} needs a {kind} {name!r} in namespace {namespace!r}, but one of that "
+                            f"name is already there{in_file} and grants otherwise: seq-fn does not overwrite it; "
+                            "remove or rename it, or rename the workload",
+                            f"metadata.annotations[{c.WAIT_FOR}]",
+                            "waits",
+                        ),
+                    )
+                )
+        return out
