@@ -166,7 +166,7 @@ def run_standalone(
                     results.extend(transformer.results_of(doc.obj, outcome))
                     across.add(doc.obj, outcome)
                     changed, new = outcome.changed, outcome.added
-                    files.append(transformer.file_annotations(doc.obj))
+                    files.append(objects.file_annotations(doc.obj))
                 text, dropped = standalone.output_text(doc, changed, before=out[-1] if out else "")
                 out.append(text)
                 if dropped is not None:
@@ -201,7 +201,7 @@ def _settle_added(
     """
     present = across.rbac.present()
     kept = [(index, obj, doc) for index, obj, doc in added if id(obj) not in present]
-    if transformer.place_in_files(files, [obj for _, obj, _ in kept]):
+    if objects.place_in_files(files, [obj for _, obj, _ in kept]):
         for index, obj, doc in kept:
             out[index] = standalone.added_text(obj, after=doc, before=out[index - 1])
     for index, obj, _ in added:

@@ -6,7 +6,7 @@ a list or every value of a mapping, so one path can name the pod templates of a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 #: Annotations through which kpt and kustomize tell a function where an object came from.
@@ -119,6 +119,41 @@ def is_list(obj: Mapping[str, Any]) -> bool:
 def is_local_config(obj: Mapping[str, Any]) -> bool:
     """Objects marked ``config.kubernetes.io/local-config: "true"`` are never deployed: leave them alone."""
     return str(annotations_of(obj).get(LOCAL_CONFIG_ANNOTATION, "")).lower() == "true"
+
+
+def file_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An object holding only the path and index annotations of ``obj``: all :func:`place_in_files` reads of it."""
+    notes = annotations_of(obj)
+    keep = (*PATH_ANNOTATIONS, *INDEX_ANNOTATIONS)
+    return {"metadata": {"annotations": {k: notes[k] for k in keep if k in notes}}}
+
+
+def place_in_files(items: Sequence[Any], new: Sequence[MutableMapping[str, Any]]) -> bool:
+    """Give each new object that names a file (its path annotation) the next free index in that file.
+
+    kpt refuses two objects with one path and index, and writes a file's objects in index order: the new objects
+    go at the end of their file, in the order they come, and no input object is touched. Returns whether any new
+    object names a file.
+    """
+    last: dict[str, int] = {}
+    for item in items:
+        notes = annotations_of(item) if isinstance(item, Mapping) else {}
+        for path_key, index_key in zip(PATH_ANNOTATIONS, INDEX_ANNOTATIONS, strict=True):
+            path, index = notes.get(path_key), notes.get(index_key)
+            if isinstance(path, str) and str(index).isdigit():
+                last[path] = max(last.get(path, -1), int(str(index)))
+    named = False
+    for obj in new:
+        notes = obj["metadata"]["annotations"]
+        path = next((notes[key] for key in PATH_ANNOTATIONS if notes.get(key)), None)
+        if path is None:
+            continue
+        named = True
+        last[path] = last.get(path, -1) + 1
+        for path_key, index_key in zip(PATH_ANNOTATIONS, INDEX_ANNOTATIONS, strict=True):
+            if path_key in notes:
+                notes[index_key] = str(last[path])
+    return named
 
 
 def drop_comment_copy_ids(obj: MutableMapping[str, Any]) -> None:

@@ -90,22 +90,8 @@ def _sequence_all(items: Sequence[Any], config: SequenceConfig) -> tuple[list[An
         added[index] = [obj for obj in new if id(obj) not in present]
     added = {i: new for i, new in added.items() if new}
     if added:
-        place_in_files(items, [obj for new in added.values() for obj in new])
+        objects.place_in_files(items, [obj for new in added.values() for obj in new])
     return out, added, results
-
-
-def place_in_files(items: Sequence[Any], new: Sequence[dict[str, Any]]) -> bool:
-    """Give each added object that names a file the next free index there; whether any names one.
-
-    See :func:`krm_fn.sequencing.waits_rbac.place_in_files`.
-    """
-    return waits_rbac.place_in_files(items, new)
-
-
-def file_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Just the path and index annotations of ``obj``: what :func:`place_in_files` reads of an input object."""
-    notes = objects.annotations_of(obj)
-    return {"metadata": {"annotations": {k: notes[k] for k in waits_rbac.FILE_ANNOTATIONS if k in notes}}}
 
 
 def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:

@@ -28,9 +28,6 @@ RBAC_API = "rbac.authorization.k8s.io/v1"
 #: The annotation that names the workload a Role or RoleBinding was written for.
 FOR = "seq-fn.dev/rbac-for"
 #: Annotations that say which file an object is in: the new objects go into the workload's file.
-_PATH_ANNOTATIONS = ("config.kubernetes.io/path", "internal.config.kubernetes.io/path")
-_INDEX_ANNOTATIONS = ("config.kubernetes.io/index", "internal.config.kubernetes.io/index")
-FILE_ANNOTATIONS = (*_PATH_ANNOTATIONS, *_INDEX_ANNOTATIONS)
 _MAX_NAME = 253
 
 
@@ -106,7 +103,7 @@ def objects_for(workload: Mapping[str, Any], found: Sequence[Grant], accounts: S
     name, own = str(metadata.get("name")), str(metadata.get("namespace"))
     notes = objects.annotations_of(workload)
     annotations = {FOR: f"{workload.get('kind')}/{name}"}
-    annotations.update({key: str(notes[key]) for key in _PATH_ANNOTATIONS if key in notes})
+    annotations.update({key: str(notes[key]) for key in objects.PATH_ANNOTATIONS if key in notes})
     namespaces = sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns))
     out: list[dict[str, Any]] = []
     for namespace in namespaces:
@@ -124,34 +121,6 @@ def objects_for(workload: Mapping[str, Any], found: Sequence[Grant], accounts: S
             }
         )
     return out
-
-
-def place_in_files(items: Sequence[Mapping[str, Any]], new: Sequence[dict[str, Any]]) -> bool:
-    """Give each new object that names a file (``config.kubernetes.io/path``) the next free index in that file.
-
-    kpt refuses two objects with one path and index, and writes a file's objects in index order: the new objects
-    go at the end of the workload's file, in the order they come, and no input object is touched. Returns
-    whether any new object names a file.
-    """
-    last: dict[str, int] = {}
-    for item in items:
-        notes = objects.annotations_of(item) if isinstance(item, Mapping) else {}
-        for path_key, index_key in zip(_PATH_ANNOTATIONS, _INDEX_ANNOTATIONS, strict=True):
-            path, index = notes.get(path_key), notes.get(index_key)
-            if isinstance(path, str) and str(index).isdigit():
-                last[path] = max(last.get(path, -1), int(str(index)))
-    named = False
-    for obj in new:
-        notes = obj["metadata"]["annotations"]
-        path = notes.get(_PATH_ANNOTATIONS[0]) or notes.get(_PATH_ANNOTATIONS[1])
-        if path is None:
-            continue
-        named = True
-        last[path] = last.get(path, -1) + 1
-        for path_key, index_key in zip(_PATH_ANNOTATIONS, _INDEX_ANNOTATIONS, strict=True):
-            if path_key in notes:
-                notes[index_key] = str(last[path])
-    return named
 
 
 def _meta(base: Mapping[str, Any], annotations: Mapping[str, str]) -> dict[str, Any]:
