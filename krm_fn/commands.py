@@ -156,7 +156,7 @@ def run_standalone(
     try:
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
-            across = transformer.Across(config)
+            across = transformer.Across(config, streaming=True)
             for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue

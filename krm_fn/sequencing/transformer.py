@@ -214,9 +214,10 @@ class Across:
     prints nothing.
     """
 
-    def __init__(self, config: SequenceConfig) -> None:
+    def __init__(self, config: SequenceConfig, *, streaming: bool = False) -> None:
+        """``streaming``: the objects come one at a time and are let go (standalone mode): keep little of them."""
         self.hints = OptInHints()
-        self.ports = services.NamedPortCheck(config)
+        self.ports = services.NamedPortCheck(config, streaming=streaming)
         self.rbac = waits_rbac.RbacCheck()
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
