@@ -123,6 +123,29 @@ class PlayedPod:
         podman("pod", "rm", "-f", "-t", "0", self.name, check=False)
 
 
+def busybox_image(name: str, applets: Sequence[str], files: Mapping[str, Path] | None = None) -> None:
+    """Import ``name``: the static busybox with these applets in /bin, ``files`` (path -> source) added read-only,
+    and root and nobody in /etc/passwd; nothing when the image exists (name it after what it holds)."""
+    if image_exists(name):
+        return
+    busybox = shutil.which("busybox")
+    assert busybox, "busybox-static is not installed"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "rootfs"
+        for folder in ("bin", "etc", "tmp"):
+            (root / folder).mkdir(parents=True)
+        shutil.copy(busybox, root / "bin" / "busybox")
+        for applet in applets:
+            (root / "bin" / applet).symlink_to("busybox")
+        for path, source in (files or {}).items():
+            shutil.copy(source, root / path)
+            (root / path).chmod(0o555)
+        (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
+        (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+        tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+        podman("import", "--change", "ENV PATH=/bin", "-", name, stdin=tar)
+
+
 def unique(name: str) -> str:
     """``name`` made unique to this test run."""
     return f"{name}-{RUN_ID}"

@@ -15,9 +15,7 @@ from ``spec.nodeName``, is given a value (podman has no node); the answers folde
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -44,23 +42,7 @@ NODE = "node-a"
 @pytest.fixture(scope="module", autouse=True)
 def standin_image() -> None:
     """busybox with the applets the script uses, and the kubectl stand-in as /bin/kubectl."""
-    if podman.image_exists(IMAGE):
-        return
-    busybox = shutil.which("busybox")
-    assert busybox, "busybox-static is not installed"
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "rootfs"
-        for folder in ("bin", "etc", "tmp"):
-            (root / folder).mkdir(parents=True)
-        shutil.copy(busybox, root / "bin" / "busybox")
-        for applet in APPLETS:
-            (root / "bin" / applet).symlink_to("busybox")
-        shutil.copy(STANDIN, root / "bin" / "kubectl")
-        (root / "bin" / "kubectl").chmod(0o555)
-        (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
-        (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-        tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
-        podman.podman("import", "--change", "ENV PATH=/bin", "-", IMAGE, stdin=tar)
+    podman.busybox_image(IMAGE, APPLETS, {"bin/kubectl": STANDIN})
 
 
 def real_kubectl(obj: Mapping[str, Any], output: str, tmp: Path) -> str:

@@ -10,10 +10,8 @@ fallback (connect, then end of an empty stdin) is what runs here; ``imagePullPol
 from __future__ import annotations
 
 import http.server
-import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -35,21 +33,7 @@ IMAGE = "localhost/seq-fn-test-busybox-net:2"
 @pytest.fixture(scope="module", autouse=True)
 def net_image() -> None:
     """A busybox image with the applets seq-fn-wait uses (the suite's own busybox image has no nc or wget)."""
-    if podman.image_exists(IMAGE):
-        return
-    busybox = shutil.which("busybox")
-    assert busybox, "busybox-static is not installed"
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "rootfs"
-        for folder in ("bin", "etc", "tmp"):
-            (root / folder).mkdir(parents=True)
-        shutil.copy(busybox, root / "bin" / "busybox")
-        for applet in APPLETS:
-            (root / "bin" / applet).symlink_to("busybox")
-        (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
-        (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-        tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
-        podman.podman("import", "--change", "ENV PATH=/bin", "-", IMAGE, stdin=tar)
+    podman.busybox_image(IMAGE, APPLETS)
 
 
 def free_port() -> int:
