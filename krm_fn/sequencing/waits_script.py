@@ -11,7 +11,7 @@ Network and file waits need only busybox (``nc``, ``wget``, ``test``). API waits
 (the root filesystem is read-only: ``--cache-dir=/dev/null`` makes that explicit, so kubectl keeps discovery in
 memory for the call). kubectl's ``Warning:`` lines (v1 Endpoints is deprecated from 1.33) are dropped; its last
 error (a Forbidden, say) is printed when the script gives up. A Job that failed ends the wait at once. A custom
-resource read that fails is followed by ``kubectl api-resources`` (discovery, which every user may read): kubectl
+resource read that is Forbidden is followed by ``kubectl api-resources`` (discovery, which every user may read): kubectl
 maps a singular name (``certificate``) to the plural it requests, which the Role, naming the resource as written,
 does not grant, and the message then says to write the plural.
 """
@@ -75,7 +75,8 @@ ready() {{
       selector=${{answer%,}}
       get pods -n "$ns" -l "$selector" --field-selector "spec.nodeName=$NODE_NAME" -o '{READY_PODS}' || return 1
       ready_pod "$selector on node $NODE_NAME" ;;
-    resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || {{ plural "$resource"; return 1; }}
+    resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || {{
+        case $last in *Forbidden*) plural "$resource" ;; esac; return 1; }}
       [ "$answer" = "$value" ] && return 0
       last="$resource $ns/$name: the field is ${{answer:-empty}}, not $value"; return 1 ;;
     *) last="unknown kind $kind"; return 2 ;;
