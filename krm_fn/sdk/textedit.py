@@ -283,13 +283,26 @@ class _Writer:
                 return header + self.mapping(value, source.start_mark.column + delta, inline=False, changed=True)
             return header + self.sequence(value, source.start_mark.column + delta)
         key_text = self.text[key.start_mark.index : key.end_mark.index]
-        written = self.value(value, column, source=source)
-        if isinstance(source, pyyaml.ScalarNode) and source.style not in ("|", ">") and written.count("\n") == 1:
-            end = self.content_end(source)
-            rest = self.text[end : self.line_end(end)]
-            if rest.strip().startswith("#"):
-                return key_text + ":" + written.rstrip("\n") + rest
-        return key_text + ":" + written
+        return key_text + ":" + self.with_line_comment(self.value(value, column, source=source), source)
+
+    def with_line_comment(self, written: str, source: pyyaml.Node) -> str:
+        """``written`` (what follows ``key:``) with the comment that ended the line of ``source``, if it had one.
+
+        A scalar or flow collection written on one line keeps the comment at its end; a flow collection grown
+        into block style keeps it on the key's line, so that no comment is lost.
+        """
+        flow = isinstance(source, pyyaml.CollectionNode) and getattr(source, "flow_style", False)
+        if not flow and not (isinstance(source, pyyaml.ScalarNode) and source.style not in ("|", ">")):
+            return written
+        end = self.content_end(source)
+        rest = self.text[end : self.line_end(end)]
+        if not rest.strip().startswith("#"):
+            return written
+        if written.count("\n") == 1:
+            return written.rstrip("\n") + rest
+        if flow and written.startswith("\n"):
+            return rest.rstrip("\r\n") + written
+        return written
 
     def value(self, value: Any, column: int, *, source: Any = None) -> str:
         """What follows ``key:`` for a value written at a mapping of ``column``: `` scalar`` or a block below.

@@ -107,7 +107,7 @@ def parse(value: str, *, key: str, path: str | None, report: Report) -> tuple[De
     """The dependencies of a ``wait-for`` annotation; each malformed or unsupported one is an error naming it."""
     found: list[Dependency] = []
     entries = [raw.strip() for raw in value.split(",")]
-    has_pods = any(e.startswith("pod/") or "/pod/" in e for e in entries)
+    pod_entries = {e for e in entries if e.startswith("pod/") or "/pod/" in e}
     for text in entries:
         if not text:
             report.error(f"{key} has an empty entry: separate dependencies with commas", path, topic="waits")
@@ -122,7 +122,8 @@ def parse(value: str, *, key: str, path: str | None, report: Report) -> tuple[De
             found.append(Dependency("file", text))
         elif isinstance(parsed := _api(text), Dependency):
             found.append(parsed)
-        elif has_pods and _SELECTOR_TERM.match(text):
+        elif pod_entries and text not in pod_entries and _SELECTOR_TERM.match(text):
+            # an entry of its own that reads as a label: pod/app=db,tier=cache (not pod/LABEL=VALUE too long)
             report.error(
                 f"{key}: {text!r} looks like one more label of a pod/ dependency, but commas separate "
                 "dependencies: join the labels of one pod/ dependency with '+' (pod/app=db+tier=cache)",

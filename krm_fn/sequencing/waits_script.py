@@ -10,7 +10,10 @@ Network and file waits need only busybox (``nc``, ``wget``, ``test``). API waits
 ``--request-timeout`` per call, the Pod's service-account token (kubectl's in-cluster config) and no disk cache
 (the root filesystem is read-only: ``--cache-dir=/dev/null`` makes that explicit, so kubectl keeps discovery in
 memory for the call). kubectl's ``Warning:`` lines (v1 Endpoints is deprecated from 1.33) are dropped; its last
-error (a Forbidden, say) is printed when the script gives up. A Job that failed ends the wait at once.
+error (a Forbidden, say) is printed when the script gives up. A Job that failed ends the wait at once. A custom
+resource read that is Forbidden is followed by ``kubectl api-resources`` (discovery, which every user may read): kubectl
+maps a singular name (``certificate``) to the plural it requests, which the Role, naming the resource as written,
+does not grant, and the message then says to write the plural.
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ get() {{
   if [ "$code" -ne 0 ]; then last=$answer; return 1; fi
   last=
 }}
+plural() {{
+  listed=$(kubectl api-resources --request-timeout=10s --cache-dir=/dev/null --api-group="${{1#*.}}" -o name \
+    2>/dev/null) || return 0
+  case " $(echo $listed) " in *" $1 "*|"  ") return 0 ;; esac
+  last="$last (the API lists no $1 but $(echo $listed): the Role seq-fn wrote grants $1 as written, so write its \
+plural name)"
+}}
 ready_pod() {{
   case " $answer " in *" True "*) return 0 ;; esac
   last="no Pod matching $1 is Ready yet"; return 1
@@ -65,7 +75,8 @@ ready() {{
       selector=${{answer%,}}
       get pods -n "$ns" -l "$selector" --field-selector "spec.nodeName=$NODE_NAME" -o '{READY_PODS}' || return 1
       ready_pod "$selector on node $NODE_NAME" ;;
-    resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || return 1
+    resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || {{
+        case $last in *Forbidden*) plural "$resource" ;; esac; return 1; }}
       [ "$answer" = "$value" ] && return 0
       last="$resource $ns/$name: the field is ${{answer:-empty}}, not $value"; return 1 ;;
     *) last="unknown kind $kind"; return 2 ;;

@@ -16,13 +16,16 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import krm_fn
+from krm_fn.sequencing import waits_rbac
+from krm_fn.sequencing.report import Report
+from krm_fn.sequencing.waits import Dependency, parse
 from tests.e2e.conftest import need
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +52,8 @@ class Stub:
     def __init__(self) -> None:
         self.objects: dict[str, tuple[int, Any, str | None]] = {}
         self.requests: list[str] = []
+        self.allowed: Callable[[str], bool] = lambda request: True  # the RBAC the Pod has: all, unless a test says
+        self.denied: list[str] = []
         base = {
             "/api": {"kind": "APIVersions", "versions": ["v1"],
                      "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "stub"}]},
@@ -81,6 +86,20 @@ def stub(tmp_path: Path) -> Iterator[tuple[Stub, dict[str, str]]]:
             code, body, warning = state.objects.get(
                 path, (404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
                              "message": f"the server could not find {path}", "code": 404}, None))  # fmt: skip
+            if not state.allowed(self.path):
+                state.denied.append(self.path)
+                code, body, warning = (
+                    403,
+                    {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "status": "Failure",
+                        "reason": "Forbidden",
+                        "message": f"{path} is forbidden",
+                        "code": 403,
+                    },
+                    None,
+                )
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -124,6 +143,13 @@ def run_wait(waits: str, timeout: str, env: Mapping[str, str]) -> subprocess.Com
                           check=False)  # fmt: skip
 
 
+def waits_of(text: str) -> tuple[Dependency, ...]:
+    report = Report()
+    found = parse(text, key="seq-fn.dev/wait-for", path=None, report=report)
+    assert not report.findings
+    return found
+
+
 def pod(name: str, ready: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NAMESPACE},
             "status": {"conditions": [{"type": "Ready", "status": ready}]}}  # fmt: skip
@@ -152,8 +178,11 @@ def test_the_script_reads_real_kubectl_output_and_drops_its_warnings(stub) -> No
                                          {"type": "Ready", "status": "True"}]}})  # fmt: skip
     waits = ("service/api,job/migrate,pod/app=db+tier=primary,daemonset/agent,"
              "certificates.cert-manager.io/web-tls:condition=Ready")  # fmt: skip
+    found = waits_rbac.grants(waits_of(waits), NAMESPACE)
+    state.allowed = lambda request: _allowed(request, found)  # the Role seq-fn writes, and nothing more
     done = run_wait(waits, "30s", env)
     assert done.returncode == 0, done.stderr
+    assert not state.denied
     for dependency in waits.split(","):
         assert f"seq-fn-wait: {dependency} is ready" in done.stdout
     assert "Warning" not in done.stdout + done.stderr
@@ -191,3 +220,39 @@ def test_a_failed_job_ends_the_wait_at_once_and_a_custom_field_must_match(stub) 
     done = run_wait("certificates.cert-manager.io/web-tls:status.phase=Ready", "3s", env)
     assert done.returncode == 1
     assert "the last answer: certificates.cert-manager.io shop/web-tls: the field is Pending, not Ready" in done.stderr
+
+
+def _allowed(request: str, found: list[waits_rbac.Grant]) -> bool:
+    """Whether the Role seq-fn writes (``found``) lets the Pod make ``request``, judged as RBAC judges a path."""
+    parts = request.split("?", maxsplit=1)[0].strip("/").split("/")
+    if "namespaces" not in parts:
+        return True  # discovery (/api, /apis, /version): open to every authenticated user (system:discovery)
+    group = "" if parts[0] == "api" else parts[1]
+    at = parts.index("namespaces")
+    namespace, resource, name = parts[at + 1], parts[at + 2], (parts[at + 3 :] or [None])[0]
+    verb = "get" if name else "list"
+    return any((g.namespace, g.api_group, g.resource, g.verb) == (namespace, group, resource, verb)
+               and (not g.names or name in g.names) for g in found)  # fmt: skip
+
+
+@pytest.mark.parametrize("resource", ["certificates.cert-manager.io", "certificate.cert-manager.io"])
+def test_every_read_the_script_makes_is_one_the_role_grants(stub, resource: str) -> None:
+    """The stub answers as the API server would with the Role seq-fn writes bound: 403 for any read it does not
+    grant. kubectl resolves a singular resource name (``certificate``) to the plural it requests, which a Role
+    naming the singular does not grant: the wait must say so, not just time out on a Forbidden."""
+    state, env = stub
+    state.put("/apis/cert-manager.io/v1/namespaces/shop/certificates/web-tls",
+              {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+               "metadata": {"name": "web-tls", "namespace": NAMESPACE},
+               "status": {"conditions": [{"type": "Ready", "status": "True"}]}})  # fmt: skip
+    waits_text = f"{resource}/web-tls:condition=Ready"
+    found = waits_rbac.grants(waits_of(waits_text), NAMESPACE)
+    state.allowed = lambda request: _allowed(request, found)
+    done = run_wait(waits_text, "3s", env)
+    if resource.startswith("certificates."):
+        assert done.returncode == 0, done.stderr
+        assert not state.denied
+    else:
+        assert done.returncode == 1
+        assert state.denied, "kubectl read the plural, which the Role does not grant"
+        assert "write its plural name" in done.stderr and "certificates.cert-manager.io" in done.stderr, done.stderr

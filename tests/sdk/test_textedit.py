@@ -167,6 +167,19 @@ def test_a_changed_flow_collection_stays_flow_while_it_fits() -> None:
     assert "  volumes: [{name: data}, {name: cache, emptyDir: {}}]\n" in written
 
 
+def test_a_flow_collection_grown_into_block_style_keeps_its_line_end_comment() -> None:
+    """``metadata: {name: j, annotations: {...}}  # why`` outgrows FLOW_WIDTH once an annotation is added and is
+    written in block style: the comment stays, after the key, instead of being lost."""
+    source = "metadata: {name: j, annotations: {a: b}}  # why\nspec: {}  # empty\nkind: Job\n"
+    value = _load(source)
+    value["metadata"]["annotations"]["seq-fn.dev/sequenced"] = "x" * textedit.FLOW_WIDTH
+    value["spec"]["k"] = "v"
+    written = textedit.render(value, source, column=0)
+    assert written.startswith("metadata:  # why\n  name: j\n")
+    assert "spec: {k: v}  # empty\n" in written
+    assert yamlio.to_plain(_load(written)) == yamlio.to_plain(value)
+
+
 def test_a_changed_list_keeps_the_quoting_of_the_items_it_kept() -> None:
     value = _load(SOURCE)
     value["spec"]["containers"][1]["args"] = ["--flag", "v", "--more"]
