@@ -44,7 +44,7 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 _SELECTOR_TERM = re.compile(rf"^((?P<prefix>[a-z0-9.-]+)/)?(?P<name>{_LABEL_NAME})=(?P<value>({_LABEL_NAME})?)$")
 #: ``[NAMESPACE/]RESOURCE.GROUP/NAME:CHECK``: the check is ``condition=TYPE`` or ``FIELD.PATH=VALUE``.
-_CUSTOM = re.compile(r"^(?:(?P<ns>[^/]+)/)?(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+\.[a-z0-9.-]+)/(?P<rest>.+)$")
+_CUSTOM = re.compile(r"^(?:(?P<ns>[^/]+)/)?(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+)/(?P<rest>.+)$")
 _CHECK = re.compile(
     r"^(?P<name>[^:]+):(?:condition=(?P<condition>[A-Za-z0-9._-]+)|"
     r"(?P<field>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)=(?P<value>[A-Za-z0-9._-]+))$"

@@ -101,6 +101,17 @@ def test_api_dependencies_are_read_with_their_namespace_name_and_check() -> None
     assert all(d.reads_api for d in found)
 
 
+def test_a_built_in_kind_of_a_named_group_is_waited_on_as_a_resource() -> None:
+    """apps and batch have no dot: ``deployments.apps/web:condition=Available`` reads a Deployment's condition."""
+    report = Report()
+    found = waits.parse("deployments.apps/web:condition=Available", key="seq-fn.dev/wait-for", path=None,
+                        report=report)  # fmt: skip
+    assert not report.findings
+    assert [(d.kind, d.resource, d.group, d.name, d.value) for d in found] == [
+        ("resource", "deployments", "apps", "web", "True")
+    ]
+
+
 def deployment(annotations: dict[str, str], *containers: dict[str, Any], init: list[Any] | None = None) -> Any:
     spec: dict[str, Any] = {"containers": list(containers)}
     if init:
