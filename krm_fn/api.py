@@ -67,7 +67,7 @@ def sequence_with_results(workload: Mapping[str, Any], config: ConfigLike = None
     if results.has_errors:
         raise SequencingError(results)
     if outcome.added:  # one object in, one out: the Role and RoleBinding would be lost without a word
-        names = ", ".join(f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in outcome.added)
+        names = ", ".join(objects.describe(o) for o in outcome.added)
         message = (f"the API waits of this workload need {names}, which sequence() does not return: "
                    "use sequence_resources(), which returns them after the workload")  # fmt: skip
         results.append(Result(message, "warning", objects.resource_ref(workload), None, objects.file_ref(workload)))

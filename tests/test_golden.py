@@ -84,7 +84,7 @@ def test_golden(case: Path) -> None:
     for item in out["items"]:
         if workloads.kind_info(item, config) is not None:
             kube.check_workload(item, config)
-        elif item.get("kind") in ("Role", "RoleBinding"):  # the RBAC of API waits: strict, every version checked
+        elif item.get("kind") in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"):  # API waits RBAC: strict
             for version in kube.schema_versions(config):
                 kube.validate_strict(item, version)
 

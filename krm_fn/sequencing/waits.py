@@ -87,6 +87,7 @@ class Dependency(NamedTuple):
     group: str = ""
     field: str = ""
     value: str = ""
+    cluster_scoped: bool = False
 
     @property
     def reads_api(self) -> bool:
@@ -165,6 +166,21 @@ def _api(text: str) -> Dependency | str:
     return Dependency(kind, text, namespace, rest)
 
 
+#: Cluster-scoped kinds a wait is written for (their scope cannot be read offline): these get a ClusterRole.
+CLUSTER_SCOPED = frozenset(
+    {
+        ("clusterissuers", "cert-manager.io"),
+        ("clustersecretstores", "external-secrets.io"),
+        ("customresourcedefinitions", "apiextensions.k8s.io"),
+        ("apiservices", "apiregistration.k8s.io"),
+        ("storageclasses", "storage.k8s.io"),
+        ("ingressclasses", "networking.k8s.io"),
+        ("priorityclasses", "scheduling.k8s.io"),
+        ("clusterpolicies", "kyverno.io"),
+    }
+)
+
+
 def _custom(text: str) -> Dependency | str:
     """``[NAMESPACE/]RESOURCE.GROUP/NAME:condition=TYPE`` or ``...:FIELD.PATH=VALUE``, or why not."""
     match = _CUSTOM.match(text)
@@ -174,6 +190,9 @@ def _custom(text: str) -> Dependency | str:
     problem = _bad_namespace(namespace) if namespace is not None and not _is_namespace(namespace) else None
     if not _LABEL.match(resource) or not _SUBDOMAIN.match(group) or len(group) > 253:
         problem = f"names the resource {resource}.{group}, which is not RESOURCE.GROUP (certificates.cert-manager.io)"
+    cluster = (resource, group) in CLUSTER_SCOPED
+    if cluster and namespace is not None:
+        problem = f"names {resource}.{group}, which is cluster-scoped: drop the namespace prefix {namespace}/"
     if problem:
         return problem
     check = _CHECK.match(match.group("rest"))
@@ -185,11 +204,11 @@ def _custom(text: str) -> Dependency | str:
     name = check.group("name")
     if check.group("condition") and _SUBDOMAIN.match(name) and len(name) <= 253:
         jsonpath = '{.status.conditions[?(@.type=="' + check.group("condition") + '")].status}'
-        return Dependency("resource", text, namespace, name, resource, group, jsonpath, "True")
+        return Dependency("resource", text, namespace, name, resource, group, jsonpath, "True", cluster)
     if not _SUBDOMAIN.match(name) or len(name) > 253:
         return f"names {name!r}, which is not an object name (a DNS subdomain)"
     jsonpath = "{." + check.group("field") + "}"
-    return Dependency("resource", text, namespace, name, resource, group, jsonpath, check.group("value"))
+    return Dependency("resource", text, namespace, name, resource, group, jsonpath, check.group("value"), cluster)
 
 
 def _bad_namespace(namespace: str) -> str:

@@ -3,8 +3,9 @@
 ``seq-fn-wait`` polls with ``kubectl get``, so each dependency needs one verb on one resource: ``get`` on the named
 object where the API allows ``resourceNames`` (Endpoints for ``service/``, Jobs, DaemonSets, custom resources), and
 ``list`` on Pods for ``pod/`` and ``daemonset/`` (a label selector cannot be limited by name). Nothing is watched, so
-no ``watch``; nothing is cluster-scoped, so no ClusterRole. A dependency in another namespace gets a Role and
-RoleBinding in *that* namespace, which grants less than a ClusterRole would.
+no ``watch``. A dependency in another namespace gets a Role and RoleBinding in *that* namespace, which grants less
+than a ClusterRole would; only a cluster-scoped custom resource (:data:`~krm_fn.sequencing.waits.CLUSTER_SCOPED`)
+gets a ClusterRole and ClusterRoleBinding, named like a Role in another namespace, with ``resourceNames``.
 
 The Role and RoleBinding are named ``seq-fn-wait-<workload>`` in the workload's namespace and
 ``seq-fn-wait-<workload>.<workload namespace>`` elsewhere (a namespace has no dot, so the name cannot be read two
@@ -29,6 +30,7 @@ RBAC_API = "rbac.authorization.k8s.io/v1"
 FOR = "seq-fn.dev/rbac-for"
 #: Annotations that say which file an object is in: the new objects go into the workload's file.
 _MAX_NAME = 253
+_RBAC_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
 
 
 class Grant(NamedTuple):
@@ -60,7 +62,7 @@ def grants(dependencies: Sequence[Dependency], namespace: str) -> list[Grant]:
             found.add(name)
 
     for dep in dependencies:
-        ns = dep.namespace or namespace
+        ns = "" if dep.cluster_scoped else dep.namespace or namespace  # "": cluster-scoped
         if dep.kind == "service":
             need(ns, "", "endpoints", "get", dep.name)
         elif dep.kind == "job":
@@ -108,15 +110,17 @@ def objects_for(workload: Mapping[str, Any], found: Sequence[Grant], accounts: S
     out: list[dict[str, Any]] = []
     for namespace in namespaces:
         named = role_name(name, namespace, own)
-        meta = {"name": named, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "seq-fn"}}
+        role = "Role" if namespace else "ClusterRole"
+        meta: dict[str, Any] = {"name": named, "namespace": namespace} if namespace else {"name": named}
+        meta["labels"] = {"app.kubernetes.io/managed-by": "seq-fn"}
         rules = [_rule(g) for g in found if g.namespace == namespace]
-        out.append({"apiVersion": RBAC_API, "kind": "Role", "metadata": _meta(meta, annotations), "rules": rules})
+        out.append({"apiVersion": RBAC_API, "kind": role, "metadata": _meta(meta, annotations), "rules": rules})
         out.append(
             {
                 "apiVersion": RBAC_API,
-                "kind": "RoleBinding",
+                "kind": role + "Binding",
                 "metadata": _meta(meta, annotations),
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": named},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role, "name": named},
                 "subjects": [{"kind": "ServiceAccount", "name": a, "namespace": own} for a in accounts],
             }
         )
@@ -135,8 +139,8 @@ def _rule(grant: Grant) -> dict[str, Any]:
 
 
 def key(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """``(kind, namespace, name)`` of a Role or RoleBinding, the identity a conflict is judged by; else None."""
-    if obj.get("kind") not in ("Role", "RoleBinding") or not str(obj.get("apiVersion", "")).startswith("rbac."):
+    """``(kind, namespace, name)`` of a (Cluster)Role or (Cluster)RoleBinding, the identity of a conflict; else None."""
+    if obj.get("kind") not in _RBAC_KINDS or not str(obj.get("apiVersion", "")).startswith("rbac."):
         return None
     metadata = obj.get("metadata") or {}
     return str(obj["kind"]), str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
@@ -144,7 +148,7 @@ def key(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 def same_grant(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Whether two Roles (their rules) or two RoleBindings (their roleRef and subjects) grant the same."""
-    fields = ("rules",) if a.get("kind") == "Role" else ("roleRef", "subjects")
+    fields = ("rules",) if a.get("kind") in ("Role", "ClusterRole") else ("roleRef", "subjects")
     return all(yamlio.to_plain(a.get(f)) == yamlio.to_plain(b.get(f)) for f in fields)
 
 
@@ -155,7 +159,10 @@ def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
     lines = []
     for namespace in sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns)):
         rules = "; ".join(g.describe() for g in found if g.namespace == namespace)
-        lines.append(f"Role and RoleBinding {role_name(name, namespace, own)} in {namespace}: {rules}")
+        where = f"Role and RoleBinding {role_name(name, namespace, own)} in {namespace}"
+        if not namespace:
+            where = f"ClusterRole and ClusterRoleBinding {role_name(name, namespace, own)}"
+        lines.append(f"{where}: {rules}")
     return lines
 
 

@@ -35,10 +35,11 @@ FORBIDDEN = ('jobs.batch "secret" is forbidden: User "system:serviceaccount:shop
              '"jobs" in API group "batch" in the namespace "shop"')  # fmt: skip
 
 
-def _resources(group_version: str, *kinds: tuple[str, str]) -> dict[str, Any]:
+def _resources(group_version: str, *kinds: tuple[str, str], cluster: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Discovery of a group version; the kinds named in ``cluster`` are cluster-scoped."""
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-            "resources": [{"name": plural, "singularName": kind.lower(), "namespaced": True, "kind": kind,
-                           "verbs": ["get", "list"]} for plural, kind in kinds]}  # fmt: skip
+            "resources": [{"name": plural, "singularName": kind.lower(), "namespaced": kind not in cluster,
+                           "kind": kind, "verbs": ["get", "list"]} for plural, kind in kinds]}  # fmt: skip
 
 
 def _group(name: str, version: str) -> dict[str, Any]:
@@ -62,7 +63,8 @@ class Stub:
             "/api/v1": _resources("v1", ("endpoints", "Endpoints"), ("pods", "Pod")),
             "/apis/batch/v1": _resources("batch/v1", ("jobs", "Job")),
             "/apis/apps/v1": _resources("apps/v1", ("daemonsets", "DaemonSet")),
-            "/apis/cert-manager.io/v1": _resources("cert-manager.io/v1", ("certificates", "Certificate")),
+            "/apis/cert-manager.io/v1": _resources("cert-manager.io/v1", ("certificates", "Certificate"),
+                                                   ("clusterissuers", "ClusterIssuer"), cluster=("ClusterIssuer",)),
             "/version": {"major": "1", "minor": "36", "gitVersion": "v1.36.2"},
         }  # fmt: skip
         for path, body in base.items():
@@ -225,11 +227,14 @@ def test_a_failed_job_ends_the_wait_at_once_and_a_custom_field_must_match(stub) 
 def _allowed(request: str, found: list[waits_rbac.Grant]) -> bool:
     """Whether the Role seq-fn writes (``found``) lets the Pod make ``request``, judged as RBAC judges a path."""
     parts = request.split("?", maxsplit=1)[0].strip("/").split("/")
-    if "namespaces" not in parts:
+    root = 2 if parts[0] == "api" else 3  # /api/v1 or /apis/GROUP/VERSION, then the resource
+    if len(parts) <= root:
         return True  # discovery (/api, /apis, /version): open to every authenticated user (system:discovery)
     group = "" if parts[0] == "api" else parts[1]
-    at = parts.index("namespaces")
-    namespace, resource, name = parts[at + 1], parts[at + 2], (parts[at + 3 :] or [None])[0]
+    if parts[root] == "namespaces":
+        namespace, resource, name = parts[root + 1], parts[root + 2], (parts[root + 3 :] or [None])[0]
+    else:  # a cluster-scoped resource: a ClusterRole's grant, namespace ""
+        namespace, resource, name = "", parts[root], (parts[root + 1 :] or [None])[0]
     verb = "get" if name else "list"
     return any((g.namespace, g.api_group, g.resource, g.verb) == (namespace, group, resource, verb)
                and (not g.names or name in g.names) for g in found)  # fmt: skip
@@ -256,3 +261,20 @@ def test_every_read_the_script_makes_is_one_the_role_grants(stub, resource: str)
         assert done.returncode == 1
         assert state.denied, "kubectl read the plural, which the Role does not grant"
         assert "write its plural name" in done.stderr and "certificates.cert-manager.io" in done.stderr, done.stderr
+
+
+def test_a_cluster_scoped_resource_is_read_without_a_namespace_under_the_cluster_role(stub) -> None:
+    """A ClusterIssuer is cluster-scoped: kubectl reads it at /apis/cert-manager.io/v1/clusterissuers/NAME (the
+    ``-n`` it is given does not apply), which only the ClusterRole seq-fn writes for it grants."""
+    state, env = stub
+    state.put("/apis/cert-manager.io/v1/clusterissuers/letsencrypt",
+              {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": "letsencrypt"},
+               "status": {"conditions": [{"type": "Ready", "status": "True"}]}})  # fmt: skip
+    waits_text = "clusterissuers.cert-manager.io/letsencrypt:condition=Ready"
+    found = waits_rbac.grants(waits_of(waits_text), NAMESPACE)
+    assert [(g.namespace, g.resource, g.names) for g in found] == [("", "clusterissuers", ("letsencrypt",))]
+    state.allowed = lambda request: _allowed(request, found)
+    done = run_wait(waits_text, "5s", env)
+    assert done.returncode == 0, done.stderr
+    assert not state.denied
+    assert any(r.startswith("/apis/cert-manager.io/v1/clusterissuers/letsencrypt") for r in state.requests)

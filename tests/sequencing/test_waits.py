@@ -60,6 +60,7 @@ def test_network_and_file_dependencies_are_accepted() -> None:
         ("certificates.cert-manager.io/Web:condition=Ready", "which is not an object name"),
         ("certificates.cert-manager.io/web:status.phase=$(id)", "without a check"),
         ("Certificates.cert-manager.io/web:condition=Ready", "is not a dependency"),
+        ("ops/clusterissuers.cert-manager.io/prod:condition=Ready", "cluster-scoped: drop the namespace prefix ops/"),
     ],
 )
 def test_malformed_or_api_dependencies_are_errors_naming_them(value: str, message: str) -> None:
