@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import yaml as pyyaml
 
-from krm_fn.sdk import scalars
+from krm_fn.sdk import scalars, yamlio
 from krm_fn.sdk.sourced import SourcedDict, SourcedList, compose, matches
 
 SeqIndent = Literal["compact", "wide"]
@@ -75,21 +75,7 @@ def dump(value: Any, *, seq_indent: SeqIndent = "compact", column: int = 0) -> s
     1.2 readers both read it back as itself; nothing of any source text is used, so comments are not kept.
     Lines after the first are indented for ``column``, as with :func:`render`.
     """
-    return _Writer("", seq_indent).mapping(_plain(value), column, inline=True)
-
-
-def _plain(value: Any) -> Any:
-    """Dicts, lists and scalars only: no node (nothing of a source is copied) and no round-trip type."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for base in (str, int, float):
-        if isinstance(value, base):
-            return base(value)
-    return value
+    return _Writer("", seq_indent).mapping(yamlio.to_plain(value), column, inline=True)
 
 
 def entry_end(text: str, node: Any) -> int:
