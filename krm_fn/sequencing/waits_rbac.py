@@ -106,11 +106,10 @@ def objects_for(workload: Mapping[str, Any], found: Sequence[Grant], accounts: S
     notes = objects.annotations_of(workload)
     annotations = {FOR: f"{workload.get('kind')}/{name}"}
     annotations.update({key: str(notes[key]) for key in objects.PATH_ANNOTATIONS if key in notes})
-    namespaces = sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns))
     out: list[dict[str, Any]] = []
-    for namespace in namespaces:
+    for namespace in _namespaces(found, own):
         named = role_name(name, namespace, own)
-        role = "Role" if namespace else "ClusterRole"
+        role = _role_kind(namespace)
         meta: dict[str, Any] = {"name": named, "namespace": namespace} if namespace else {"name": named}
         meta["labels"] = {"app.kubernetes.io/managed-by": "seq-fn"}
         rules = [_rule(g) for g in found if g.namespace == namespace]
@@ -157,13 +156,22 @@ def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
     metadata = workload.get("metadata") or {}
     name, own = str(metadata.get("name")), str(metadata.get("namespace"))
     lines = []
-    for namespace in sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns)):
+    for namespace in _namespaces(found, own):
         rules = "; ".join(g.describe() for g in found if g.namespace == namespace)
-        where = f"Role and RoleBinding {role_name(name, namespace, own)} in {namespace}"
-        if not namespace:
-            where = f"ClusterRole and ClusterRoleBinding {role_name(name, namespace, own)}"
-        lines.append(f"{where}: {rules}")
+        role = _role_kind(namespace)
+        where = f" in {namespace}" if namespace else ""
+        lines.append(f"{role} and {role}Binding {role_name(name, namespace, own)}{where}: {rules}")
     return lines
+
+
+def _namespaces(found: Sequence[Grant], own: str) -> list[str]:
+    """The namespaces ``found`` grants in, the workload's own first (``""``: cluster-scoped)."""
+    return sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns))
+
+
+def _role_kind(namespace: str) -> str:
+    """``Role`` in a namespace, ``ClusterRole`` for what is cluster-scoped (``""``)."""
+    return "Role" if namespace else "ClusterRole"
 
 
 class RbacCheck:
