@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,20 @@ def copy_corpus(tmp_path: Path, name: str = "app") -> Path:
     return target
 
 
+def kpt_against_identity(
+    tmp_path: Path, prepare: Callable[[Path], None] | None = None, *seq_fn_args: str
+) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    """Two copies of the corpus, each prepared alike: ``identity`` run through kpt with ``cat`` as the function,
+    ``package`` with seq-fn; the two folders and seq-fn's run (kpt rewrites what it reads, so only the identity
+    run says what an untouched file becomes)."""
+    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
+    for root in (identity, package):
+        if prepare is not None:
+            prepare(root)
+    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
+    return identity, package, run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), *seq_fn_args])
+
+
 def insert_after(path: Path, anchor: str, text: str) -> None:
     """Edit a manifest as a person does: put ``text`` after the one place ``anchor`` stands (line ends kept)."""
     data = path.read_bytes().decode()
@@ -212,9 +226,7 @@ def test_standalone_reads_the_yaml_files_of_the_directory_kustomization_included
 
 
 def test_kpt_eval_exec_seq_fn_leaves_every_file_as_kpt_identity_round_trip_leaves_it(tmp_path: Path):
-    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
-    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
-    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn")])
+    identity, package, done = kpt_against_identity(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "is not sequenced: declares no intent" in done.stderr, "seq-fn ran and said why it changed nothing"
     after, expected = snapshot(package), snapshot(identity)
@@ -225,11 +237,7 @@ def test_kpt_eval_exec_seq_fn_leaves_every_file_as_kpt_identity_round_trip_leave
 
 
 def test_kpt_eval_exec_seq_fn_changes_only_the_asked_workloads_file(tmp_path: Path):
-    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
-    for root in (identity, package):
-        ask(root, "storefront")
-    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
-    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn")])
+    identity, package, done = kpt_against_identity(tmp_path, lambda root: ask(root, "storefront"))
     assert done.returncode == 0, done.stderr
     after, expected = snapshot(package), snapshot(identity)
     assert {name for name in expected if after[name] != expected[name]} == {"storefront.yaml"}
@@ -239,13 +247,13 @@ def test_kpt_eval_exec_seq_fn_changes_only_the_asked_workloads_file(tmp_path: Pa
 
 def test_kpt_eval_sequences_the_asked_deployment_inside_a_named_list_and_leaves_its_service(tmp_path: Path):
     """kpt takes a List once it has a name: the kubectl export, named, with its Deployment asked."""
-    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
-    for root in (identity, package):
+
+    def name_the_list(root: Path) -> None:
         (root / ".krmignore").unlink()
         insert_after(root / "checkout-export.yaml", "kind: List\nmetadata:\n", "  name: checkout-export\n")
         ask(root, "checkout")
-    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
-    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn")])
+
+    identity, package, done = kpt_against_identity(tmp_path, name_the_list)
     assert done.returncode == 0, done.stderr
     after, expected = snapshot(package), snapshot(identity)
     assert {name for name in expected if after[name] != expected[name]} == {"checkout-export.yaml"}
@@ -260,11 +268,8 @@ def test_kpt_eval_sequences_the_asked_deployment_inside_a_named_list_and_leaves_
 
 def test_kpt_eval_with_select_all_sequences_every_multi_container_file_and_keeps_each_comment_once(tmp_path: Path):
     """kpt copies comments back by position; every comment line must still stand once, on its own container."""
-    identity, package = copy_corpus(tmp_path, "identity"), copy_corpus(tmp_path, "package")
     body = 'selectAll: true\nkubernetesVersion: "1.32"\nexclude: [{kind: Job, name: orders-db-migrate}]\n'
-    config = config_file(tmp_path, body)
-    assert run([need("kpt"), "fn", "eval", str(identity), "--exec", need("cat")]).returncode == 0
-    done = run([need("kpt"), "fn", "eval", str(package), "--exec", need("seq-fn"), "--fn-config", config])
+    identity, package, done = kpt_against_identity(tmp_path, None, "--fn-config", config_file(tmp_path, body))
     assert done.returncode == 0, done.stderr
     after, expected = snapshot(package), snapshot(identity)
     changed = {name for name in expected if after[name] != expected[name]}
