@@ -69,47 +69,51 @@ def _read(path: Path) -> bytes:
 
 
 def _documents(text: str, *, source: str) -> Iterator[Document]:
+    """The documents of one file; an error names the file and the line in it (not in the document)."""
+    try:
+        yamlio.refuse_directives(text)
+    except InputError as err:
+        raise err.at(1, source) from None
+    first_line = 1
     for part in yamlio.split_documents(text):
         try:
-            lazy = splicing.lazy_document(part)
+            yield from _document(part, source)
         except InputError as err:
-            raise InputError(f"{source}: {err}") from None
-        if lazy is not None and lazy.get("kind") != resourcelist.KIND:
-            yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
-            continue
-        try:
-            loaded = [d for d in yamlio.load_all(part) if d is not None]
-        except InputError as err:
-            raise InputError(f"{source}: {err}") from None
-        if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
-            yield from _items(part, source)
-            continue
+            raise err.at(first_line, source) from None
+        first_line += part.count("\n")
+
+
+def _document(part: str, source: str) -> Iterator[Document]:
+    lazy = splicing.lazy_document(part)
+    if lazy is not None and lazy.get("kind") != resourcelist.KIND:
+        yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
+        return
+    loaded = [d for d in yamlio.load_all(part) if d is not None]
+    if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
+        yield from _items(part, source)
+    else:
         obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
         if obj is not None:
-            resourcelist.check_keys(obj, where=source)
+            resourcelist.check_keys(obj, where="document")
         yield Document(part, obj, source)
 
 
 def _items(part: str, source: str) -> Iterator[Document]:
     """The items of a ResourceList, each its own document: its own text (dedented), or dumped when it has none."""
-    try:
-        spliced = splicing.parse(part)
-        if spliced is None:
-            for item in resourcelist.parse(part).items:
-                text = textedit.dump(item)
-                try:
-                    textedit.check(text, 0, item)
-                except textedit.Unfit as err:
-                    raise splicing.WriteError(str(err)) from None
-                yield Document(text, item, source)
-            return
-    except InputError as err:
-        raise InputError(f"{source}: {err}") from None
+    spliced = splicing.parse(splicing.without_results(part))
+    if spliced is None:
+        for item in resourcelist.parse(part).items:
+            text = textedit.dump(item)
+            try:
+                textedit.check(text, 0, item)
+            except textedit.Unfit as err:
+                raise splicing.WriteError(str(err)) from None
+            yield Document(text, item, source)
+        return
     for original in spliced.originals:
         own = original.own_text()
-        prefix = "%YAML 1.1\n---\n" if original.yaml11 else ""
-        lazy = splicing.lazy_document(prefix + own)
-        yield Document(prefix + own, lazy if lazy is not None else original.load(), source)
+        lazy = splicing.lazy_document(own)
+        yield Document(own, lazy if lazy is not None else original.load(), source)
 
 
 def _is_object(doc: Any) -> bool:
@@ -163,7 +167,7 @@ def _changed_text(doc: Document, new: Any) -> tuple[str, Result | None]:
         return doc.text[: doc.obj.start] + written.text + doc.text[doc.obj.end :], dropped
     text = textedit.dump(new, seq_indent=yamlio.detect_seq_indent(doc.text))
     try:
-        textedit.check(text, 0, new, yaml11=yamlio.yaml11(doc.text))
+        textedit.check(text, 0, new)
     except textedit.Unfit as err:
         raise splicing.WriteError(str(err)) from None
     reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"

@@ -54,6 +54,9 @@ def run(
     """
     try:
         text = yamlio.decode(data)
+        yamlio.refuse_directives(text)
+        if splice:
+            text = splicing.without_results(text)
         spliced = splicing.parse(text) if splice else None
         rl = spliced.resource_list if spliced else resourcelist.parse(text)
     except InputError as err:

@@ -1,121 +1,200 @@
-"""YAML scalars: what a plain scalar means, and how to write a value so every reader gets it back.
+"""YAML scalars as Kubernetes reads them, and how to write a value so that every reader gets it back.
 
-Kubernetes tooling reads YAML with YAML 1.1 rules (kubectl, kustomize: ``on`` is true, ``0123`` is octal) or 1.2
-rules (kpt's kyaml, ruamel.yaml). A string that either would retype is written quoted. A plain scalar that the
-two read differently (``yes``, ``0123``, ``1e3``: :func:`ambiguous`) is read as YAML 1.2 reads it (ruamel.yaml, the
-round-trip loader), or as 1.1 reads it under a ``%YAML 1.1`` directive; a writer never leaves one plain in what
-it writes (:func:`format_scalar` writes every value so that both readers agree).
+The reference is what reads a function's output in the end: Kubernetes (kubectl, client-go, Argo CD and Flux, all
+through ``sigs.k8s.io/yaml``, whose fork of go-yaml v2 resolves plain scalars, then converts the document to JSON).
+Neither YAML 1.2's core schema (ruamel.yaml) nor PyYAML's YAML 1.1 is that reader: ``0400`` is octal 256 to
+Kubernetes (400 to ruamel.yaml), ``0o17`` is 15 (a string to PyYAML), ``1e3`` is 1000 (a string to PyYAML), ``y``
+is true, ``1:20`` is a string (80 to PyYAML), and timestamps stay strings. :func:`resolve` is go-yaml v2's
+``resolve()`` as ``sigs.k8s.io/yaml`` applies it; :func:`key` is the string a plain key becomes in JSON.
+
+A writer never relies on one reader's rules: :func:`format_scalar` writes numbers in decimal and quotes every
+string that any of the readers a manifest meets (go-yaml v2 and v3, PyYAML, ruamel.yaml) would type, so that
+kubectl, kpt, kustomize and Python tools all read back the same value.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 import json
 import math
 import re
+import struct
 from typing import Any
 
 import yaml as pyyaml
 
-_NULL = frozenset(("", "~", "null", "Null", "NULL"))
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-#: YAML 1.2 forms beyond plain decimal numbers, with the underscores and octal that ruamel.yaml also accepts.
+#: go-yaml v2's table of plain scalars with a fixed meaning (``resolveMapList``): YAML 1.1 booleans including the
+#: single letters, nulls, and the special floats.
+_FIXED: dict[str, Any] = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+}
+#: go-yaml v2's ``resolveTable``: only a plain scalar starting with one of these can be other than a string.
+_NUMBER_START = frozenset("+-0123456789")
+_FIXED_START = frozenset("yYnNtTfFoO~")
+#: go-yaml v2's ``yamlStyleFloat``, matched after underscores are removed.
+_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+#: Go's float syntax for a literal that starts with a dot (``strconv.ParseFloat``: underscores between digits).
+_DOT_FLOAT = re.compile(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?\Z")
+_INT64_MAX = 2**63 - 1
+_UINT64_MAX = 2**64 - 1
+
+
+class Refused(ValueError):
+    """A scalar Kubernetes' reader refuses (a ``.inf`` or ``.nan`` value: JSON has no such number)."""
+
+
+def resolve(text: str) -> Any:  # noqa: PLR0911 (go-yaml's resolve() is one switch)
+    """The value of the plain scalar ``text`` as Kubernetes reads it: str, bool, int, float or None.
+
+    Integers beyond int64 are floats, as they are once ``sigs.k8s.io/yaml`` has made the document JSON. ``.inf``
+    and ``.nan`` resolve to floats here; :func:`value` refuses them where they stand as values.
+    """
+    if not text:
+        return None
+    first = text[0]
+    if first in _FIXED_START or first == ".":
+        if text in _FIXED:
+            return _FIXED[text]
+        if first == "." and _DOT_FLOAT.match(text):
+            return _finite(float(text), text)
+        return text
+    if first not in _NUMBER_START:
+        return text
+    if text in _FIXED:  # +.inf, -.inf
+        return _FIXED[text]
+    plain = text.replace("_", "")
+    number = _parse_int(plain)
+    if number is not None:
+        return number if -_INT64_MAX - 1 <= number <= _INT64_MAX else float(number)
+    if _YAML_FLOAT.match(plain):
+        return _finite(float(plain), text)
+    return text
+
+
+def _finite(number: float, text: str) -> float | str:
+    """Go's ParseFloat fails on overflow (``1e400``): go-yaml then keeps the text as a string."""
+    return number if math.isfinite(number) else text
+
+
+def _parse_int(text: str) -> int | None:
+    """Go's ``strconv.ParseInt(text, 0, 64)``, then ``ParseUint``; None where both fail.
+
+    An optional sign, then ``0x``/``0o``/``0b``, a leading ``0`` (octal) or decimal digits; None when that is no
+    integer or out of the 64-bit range.
+    """
+    negative = text[:1] == "-"
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits:
+        return None
+    base, body = 10, digits
+    if digits[0] == "0":
+        prefix = digits[1:2].lower()
+        if len(digits) >= 3 and prefix in ("b", "o", "x"):
+            base, body = {"b": 2, "o": 8, "x": 16}[prefix], digits[2:]
+        else:
+            base, body = 8, digits[1:]
+    allowed = _DIGITS[base]
+    if any(ch not in allowed for ch in body):
+        return None
+    number = int(body, base) if body else 0
+    if negative:
+        return -number if number <= _INT64_MAX + 1 else None
+    if text[0] == "+" and number > _INT64_MAX:  # ParseUint takes no sign
+        return None
+    return number if number <= _UINT64_MAX else None
+
+
+_DIGITS = {2: frozenset("01"), 8: frozenset("01234567"), 10: frozenset("0123456789"),
+           16: frozenset("0123456789abcdefABCDEF")}  # fmt: skip
+
+
+def value(text: str) -> Any:
+    """:func:`resolve` for a scalar that stands as a value; :class:`Refused` for what kubectl refuses there."""
+    resolved = resolve(text)
+    if isinstance(resolved, float) and not math.isfinite(resolved):
+        raise Refused(f"the plain scalar {text!r} is not a number JSON can hold: Kubernetes refuses it (quote it)")
+    return resolved
+
+
+@functools.lru_cache(maxsize=65536)
+def key(text: str) -> str:
+    """The string a plain scalar key becomes in Kubernetes' JSON (``y`` -> ``"true"``, ``0400`` -> ``"256"``).
+
+    ``sigs.k8s.io/yaml`` converts a boolean, integer or float key to text; it refuses a null key and an unsigned
+    one beyond int64 (:class:`Refused`). Memoised: it is asked of every key of the input.
+    """
+    resolved = resolve(text)
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, bool):
+        return "true" if resolved else "false"
+    if isinstance(resolved, int):
+        return str(resolved)
+    if resolved is None:
+        raise Refused(f"the key {text!r} reads as null: Kubernetes refuses a null key (quote it)")
+    if _parse_int(text.replace("_", "")) is not None:  # an integer beyond int64: uint64 to go-yaml
+        raise Refused(f"the key {text!r} is an unsigned 64-bit number: Kubernetes refuses it as a key (quote it)")
+    return _float32_text(resolved)
+
+
+def _float32_text(number: float) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``, with go-yaml's ``.inf``/``.nan`` spellings: a float key's text."""
+    if math.isnan(number):
+        return ".nan"
+    if math.isinf(number):
+        return ".inf" if number > 0 else "-.inf"
+    single = struct.unpack("f", struct.pack("f", number))[0]
+    if single == 0:
+        return "-0" if math.copysign(1, single) < 0 else "0"
+    for precision in range(1, 10):  # the shortest digits that read back as the same float32
+        digits = f"{single:.{precision - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(digits)))[0] == single:
+            break
+    mantissa, exponent_text = digits.split("e")
+    exponent = int(exponent_text)
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    if exponent < -4 or exponent >= 6:  # Go's shortest 'g' switches to an exponent at these
+        sign = "-" if exponent < 0 else "+"
+        return f"{mantissa}e{sign}{abs(exponent):02d}"
+    negative = mantissa.startswith("-")
+    figures = mantissa.lstrip("-").replace(".", "")
+    point = exponent + 1
+    if point <= 0:
+        text = "0." + "0" * -point + figures
+    elif point >= len(figures):
+        text = figures + "0" * (point - len(figures))
+    else:
+        text = figures[:point] + "." + figures[point:]
+    return ("-" if negative else "") + text
+
+
+#: YAML 1.2 core forms (ruamel.yaml) and YAML 1.1 forms (PyYAML) that type a plain scalar, beyond go-yaml v2's.
 _OTHER_12 = re.compile(
     r"[-+]?(?:[0-9_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
     r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF))\Z|\.(?:nan|NaN|NAN)\Z"
 )
-#: go-yaml v2 (under sigs.k8s.io/yaml) also reads these single letters as booleans.
-_YAML11_LETTERS = frozenset("yYnN")
-#: First characters of everything the YAML 1.1 and 1.2 core schemas type as other than a string.
-_TYPED_START = frozenset("0123456789-+.~nNtTfFyYoO<=")
 _FLOW_INDICATORS = frozenset(",[]{}?")  # ? too: PyYAML fails on [a?b]
 #: Characters that cannot start a plain scalar (nor can ``?`` and ``:``, for PyYAML; ``-`` can, before a non-space).
 _INDICATORS = frozenset(",[]{}#&*!|>'\"%@`")
 
 
-def resolve(text: str, *, yaml11: bool = False) -> Any:
-    """The value of a plain scalar: as YAML 1.2 (ruamel.yaml) reads it, or as YAML 1.1 does with ``yaml11``."""
-    if text in _NULL:
-        return None
-    value: Any = text
-    if text[0] not in _TYPED_START:
-        pass
-    elif text in _BOOL:
-        value = _BOOL[text]
-    elif _INT.match(text):
-        value = int(text)
-    elif _FLOAT.match(text) and _yaml11_tag(text) == "tag:yaml.org,2002:float":  # both readers agree
-        value = float(text)
-    elif retyped(text):
-        value = _read_both(text)[1 if yaml11 else 0]
-    return value
-
-
-@functools.lru_cache(maxsize=65536)
-def is_string(text: str, yaml11: bool = False) -> bool:
-    """Whether the plain scalar ``text`` reads as a string (memoised: it is asked of every key of the input)."""
-    return isinstance(resolve(text, yaml11=yaml11), str)
-
-
-def ambiguous(text: str) -> bool:
-    """Whether YAML 1.1 and 1.2 readers take the plain scalar ``text`` for different values (``yes``, ``0123``)."""
-    if text in _NULL or text[0] not in _TYPED_START or text in _BOOL or _INT.match(text) or not retyped(text):
-        return False
-    if text in _YAML11_LETTERS:  # a string to PyYAML and ruamel.yaml, a boolean to go-yaml v2 (kubectl)
-        return True
-    v12, v11 = _read_both(text)
-    if isinstance(v12, float) and isinstance(v11, float) and math.isnan(v12) and math.isnan(v11):  # .nan
-        return False
-    return type(v12) is not type(v11) or v12 != v11
-
-
-@functools.lru_cache(maxsize=4096)
-def _read_both(text: str) -> tuple[Any, Any]:
-    """The values YAML 1.2 (ruamel.yaml, as the round-trip loader reads) and YAML 1.1 (PyYAML) give ``text``.
-
-    Only for the rare plain scalars :func:`retyped` flags; ruamel.yaml is imported here, on first need.
-    """
-    from ruamel.yaml import YAML
-
-    document = "v: " + text + "\n"
-    try:
-        v12 = _plain(YAML(typ="rt", pure=True).load(document)["v"])
-    except Exception:  # not a scalar on its own line after all: the readers take it as the text
-        v12 = text
-    try:
-        v11 = pyyaml.load(document, Loader=pyyaml.SafeLoader)["v"]
-    except Exception:
-        v11 = text
-    return v12, v11
-
-
-def _plain(value: Any) -> Any:
-    """ruamel.yaml's scalar types (``ScalarInt``, ``ScalarFloat``) as Python's own; anything else is text."""
-    if isinstance(value, bool | datetime.date) or value is None:
-        return value
-    for base in (str, int, float):
-        if isinstance(value, base):
-            return base(value)
-    raise TypeError(type(value).__name__)  # a value tag (``=``) or a merge key: both are text here
-
-
 @functools.lru_cache(maxsize=8192)
 def retyped(text: str) -> bool:
-    """Whether a YAML 1.1 or 1.2 reader would read the plain scalar ``text`` as something other than a string.
+    """Whether any reader a manifest meets would read the plain scalar ``text`` as other than this string.
 
-    ``on``, ``yes``, ``1e3``, ``0123``, ``null``, ``2001-12-14``, ``~``, ``=`` and ``<<`` all would be by one reader
-    or another; kustomize once turned an unquoted ``1e3`` into ``1000``.
+    Kubernetes (go-yaml v2: ``y``, ``0o17``, ``1e3``), kpt and kustomize (go-yaml v3), PyYAML (YAML 1.1: ``1:20``,
+    ``2001-12-14``, ``=``, ``<<``) and ruamel.yaml (YAML 1.2). A string any of them retypes is written quoted.
     """
-    if text in _NULL or text in _BOOL or text in _YAML11_LETTERS or _OTHER_12.match(text) or _FLOAT.match(text):
-        return True
-    return _yaml11_tag(text) != "tag:yaml.org,2002:str"
+    return resolve(text) != text or _OTHER_12.match(text) is not None or _yaml11_tag(text) != "tag:yaml.org,2002:str"
 
 
 def _yaml11_tag(text: str) -> str:
-    """The tag PyYAML's resolver (the YAML 1.1 reference that kubectl's parser follows) gives a plain scalar."""
+    """The tag PyYAML's resolver (YAML 1.1) gives a plain scalar."""
     for tag, regexp in pyyaml.resolver.Resolver.yaml_implicit_resolvers.get(text[:1], []):
         if regexp.match(text):
             return str(tag)
@@ -123,7 +202,7 @@ def _yaml11_tag(text: str) -> str:
 
 
 def plain_ok(text: str, *, flow: bool = False) -> bool:
-    """Whether ``text`` can be written as a plain scalar and read back as this same string."""
+    """Whether ``text`` can be written as a plain scalar and read back as this same string by every reader."""
     if not text or not text.isprintable() or text != text.strip(" ") or retyped(text):
         return False
     first = text[0]
@@ -134,17 +213,21 @@ def plain_ok(text: str, *, flow: bool = False) -> bool:
     return not (flow and any(ch in _FLOW_INDICATORS for ch in text))
 
 
-def format_scalar(value: Any, *, flow: bool = False) -> str:
-    """One scalar as YAML text: plain where safe, else single-quoted, else double-quoted (JSON escapes)."""
-    if value is None or isinstance(value, bool | int):
-        return _KEYWORDS.get(value, str(value)) if isinstance(value, bool) or value is None else str(value)
-    if isinstance(value, float):
-        written = _SPECIAL_FLOATS.get(str(value), repr(value))
+def format_scalar(scalar: Any, *, flow: bool = False) -> str:
+    """One scalar as YAML text: plain where safe, else single-quoted, else double-quoted (JSON escapes).
+
+    Integers in decimal and floats with a point, which every reader reads as the same number; ``True`` and
+    ``None`` as ``true`` and ``null``, which every reader agrees on.
+    """
+    if scalar is None or isinstance(scalar, bool):
+        return _KEYWORDS[scalar]
+    if isinstance(scalar, int):
+        return str(int(scalar))
+    if isinstance(scalar, float):
+        written = _SPECIAL_FLOATS.get(str(scalar), repr(float(scalar)))
         mantissa, e, exponent = written.partition("e")
         return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else written  # 1e+20 is a string to 1.1
-    if isinstance(value, datetime.date):  # a timestamp both readers type as one (``2001-12-14``)
-        return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
-    text = str(value)
+    text = str(scalar)
     if plain_ok(text, flow=flow):
         return text
     if text.isprintable() and "'" not in text:  # "container 'a'" reads better with double quotes

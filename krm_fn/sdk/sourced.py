@@ -5,9 +5,10 @@ and scalars, fast, and each dict and list is a :class:`SourcedDict` / :class:`So
 processor edits them like any dict or list, moves them from one list to another, or deep-copies them; they keep
 their node, so :mod:`krm_fn.sdk.textedit` can write each one back as its own source text where it did not change.
 
-Scalars are read as the round-trip loader reads them: YAML 1.2, or 1.1 under a ``%YAML 1.1`` directive
-(``yaml11``). A plain scalar that YAML 1.1 and 1.2 read differently (``yes``, ``0123``) is read as 1.2 reads it,
-and :func:`matches` says it differs from any value, so that a writer writes it anew, in a form both read alike.
+Scalars are read as Kubernetes reads them (:mod:`~krm_fn.sdk.scalars`): ``0400`` is 256, ``y`` is true, and a
+plain key becomes the string Kubernetes makes of it. libyaml is the parser go-yaml was ported from, so what it
+reads is what Kubernetes reads (an escaped UTF-16 surrogate is refused by both); a scalar Kubernetes
+refuses (``.inf`` as a value, a null key) is refused here too (:class:`~krm_fn.sdk.errors.InputError`, naming its line).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml as pyyaml
 from yaml._yaml import CParser
 
 from krm_fn.sdk import scalars
+from krm_fn.sdk.errors import InputError
 
 
 class _Composer(CParser):
@@ -84,32 +86,45 @@ class SourcedList(list[Any]):
         return SourcedList(self.node, self)
 
 
-def scalar(node: Any, *, yaml11: bool = False, strict: bool = False) -> Any:
-    """The value of a scalar node; quoted and block scalars are strings.
+def scalar(node: Any) -> Any:
+    """The value of a scalar node as Kubernetes reads it; quoted and block scalars are strings.
 
-    ``strict``: a plain scalar YAML 1.1 and 1.2 read differently is :class:`Unsupported` (a writer's read-back
-    check: what seq-fn writes must read alike under both).
+    An explicit core tag (``!!str 0400``, ``!!int "12"``) is honoured as go-yaml honours it; items with tags are
+    read by the round-trip loader, so this meets them only in a document read whole.
     """
     if node.style:  # quoted or block ("" or None for plain, depending on the composer)
         return node.value
-    if strict and not yaml11 and scalars.ambiguous(node.value):
-        raise Unsupported(f"the plain scalar {node.value!r} reads differently in YAML 1.1 and 1.2")
-    return scalars.resolve(node.value, yaml11=yaml11)
+    try:
+        return scalars.value(node.value)
+    except scalars.Refused as err:
+        raise InputError(str(err), line=node.start_mark.line + 1) from None
 
 
-def construct(node: Any, *, yaml11: bool = False, strict: bool = False) -> Any:
+def key_of(node: Any) -> str | None:
+    """The string a key node becomes in Kubernetes' JSON, or None for a key that is no scalar (``? [a]``)."""
+    if not isinstance(node, pyyaml.ScalarNode):
+        return None
+    if node.style:
+        return str(node.value)
+    try:
+        return scalars.key(node.value)
+    except scalars.Refused as err:
+        raise InputError(str(err), line=node.start_mark.line + 1) from None
+
+
+def construct(node: Any) -> Any:
     """Dicts (:class:`SourcedDict`), lists (:class:`SourcedList`) and scalars for a composed node."""
     if isinstance(node, pyyaml.ScalarNode):
-        return scalar(node, yaml11=yaml11, strict=strict)
+        return scalar(node)
     if isinstance(node, pyyaml.SequenceNode):
-        return SourcedList(node, [construct(item, yaml11=yaml11, strict=strict) for item in node.value])
+        return SourcedList(node, [construct(item) for item in node.value])
     if isinstance(node, pyyaml.MappingNode):
         out = SourcedDict(node)
         for key_node, value_node in node.value:
-            key = scalar(key_node, yaml11=yaml11, strict=strict) if isinstance(key_node, pyyaml.ScalarNode) else None
-            if not isinstance(key, str) or key in out:
+            key = key_of(key_node)
+            if key is None or key in out:
                 raise Unsupported("a key that is not a unique string")
-            out[key] = construct(value_node, yaml11=yaml11, strict=strict)
+            out[key] = construct(value_node)
         return out
     raise Unsupported(type(node).__name__)
 
@@ -133,41 +148,36 @@ def _base(scalar: Any) -> type:
     return type(scalar)
 
 
-def matches(value: Any, node: Any, *, yaml11: bool = False, keys: bool = False) -> bool:
-    """Whether ``value`` is what ``node`` holds, written so that YAML 1.1 and 1.2 read it alike.
+def matches(value: Any, node: Any) -> bool:
+    """Whether ``value`` is what ``node`` holds, as Kubernetes reads it.
 
-    :func:`same` on :func:`construct`, without building anything; a plain scalar the two versions read
-    differently matches nothing (unless a ``%YAML 1.1`` directive, ``yaml11``, settles it). ``keys``: check that
-    every key reads as a string too (the input's keys were checked when it was read).
+    :func:`same` on :func:`construct`, without building anything. A key or scalar Kubernetes refuses matches
+    nothing.
     """
+    try:
+        return _matches(value, node)
+    except InputError:
+        return False
+
+
+def _matches(value: Any, node: Any) -> bool:
     if isinstance(node, pyyaml.MappingNode):
-        return (
-            isinstance(value, dict)
-            and len(value) == len(node.value)
-            and all(
-                k.value in value
-                and (not keys or string_key(k, yaml11))
-                and matches(value[k.value], v, yaml11=yaml11, keys=keys)
-                for k, v in node.value
-            )
-        )
+        if not isinstance(value, dict) or len(value) != len(node.value):
+            return False
+        for key_node, value_node in node.value:
+            key = key_of(key_node)
+            if key is None or key not in value or not _matches(value[key], value_node):
+                return False
+        return True
     if isinstance(node, pyyaml.SequenceNode):
         return (
             isinstance(value, list)
             and len(value) == len(node.value)
-            and all(matches(v, n, yaml11=yaml11, keys=keys) for v, n in zip(value, node.value, strict=True))
+            and all(_matches(v, n) for v, n in zip(value, node.value, strict=True))
         )
     if isinstance(value, dict | list) or not isinstance(node, pyyaml.ScalarNode):
         return False
-    try:
-        return same(value, scalar(node, yaml11=yaml11, strict=True))
-    except Unsupported:
-        return False
-
-
-def string_key(key: Any, yaml11: bool = False) -> bool:
-    """Whether a key node reads as a string: quoted, or plain text no reader types (``name``, not ``1``)."""
-    return isinstance(key, pyyaml.ScalarNode) and (bool(key.style) or scalars.is_string(key.value, yaml11))
+    return same(value, scalar(node))
 
 
 def recursive(root: Any) -> bool:

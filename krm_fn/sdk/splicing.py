@@ -47,18 +47,15 @@ class LazyObject(Mapping[str, Any]):
     how that item alone is read and written.
     """
 
-    __slots__ = ("_full", "_head", "column", "end", "node", "odd", "shared", "text", "yaml11")
+    __slots__ = ("_full", "_head", "column", "end", "node", "odd", "shared", "text")
 
-    def __init__(
-        self, head: dict[str, Any], text: str, node: Any, end: int, *, odd: bool = False, yaml11: bool = False
-    ) -> None:
+    def __init__(self, head: dict[str, Any], text: str, node: Any, end: int, *, odd: bool = False) -> None:
         self._head = head
         self.text = text  # the whole input, which the node's marks index
         self.node = node
         self.column: int = node.start_mark.column
         self.end = end  # the end of the line the item's content ends on
         self.odd = odd
-        self.yaml11 = yaml11  # the input opens with a %YAML 1.1 directive
         self.shared: Callable[[], Any] | None = None  # the item, read with the whole document (aliases between items)
         self._full: Any = None
 
@@ -76,12 +73,11 @@ class LazyObject(Mapping[str, Any]):
         """The whole item (a fresh load: it is the caller's to change)."""
         if not self.odd:
             try:
-                return sourced.construct(self.node, yaml11=self.yaml11)
+                return sourced.construct(self.node)
             except sourced.Unsupported:
                 pass
-        prefix = "%YAML 1.1\n---\n" if self.yaml11 else ""
         try:
-            return yamlio.load_all(prefix + self.own_text())[0]
+            return yamlio.load_all(_without_trailing_tabs(self.own_text()))[0]
         except InputError:
             if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
                 raise
@@ -96,21 +92,6 @@ class LazyObject(Mapping[str, Any]):
                 resourcelist.check_object(self._head, where="item")
             except InputError:
                 raise Unfit from None
-
-    def cross_check(self) -> None:
-        """An item with a tab: libyaml and ruamel.yaml disagree on some, so ruamel.yaml must read it alike.
-
-        Raises :class:`Unfit` when ruamel.yaml cannot read it (the plain path then says why); the item is odd
-        (read as ruamel.yaml reads it) when the two read it differently.
-        """
-        prefix = "%YAML 1.1\n---\n" if self.yaml11 else ""
-        try:
-            theirs = yamlio.load_all(prefix + self.own_text())[0]
-            ours = sourced.construct(self.node, yaml11=self.yaml11)
-        except (InputError, sourced.Unsupported):
-            raise Unfit from None
-        if not sourced.same(ours, theirs):
-            self.odd, self._full = True, theirs
 
     def _loaded(self) -> Any:
         if self._full is None:
@@ -149,18 +130,51 @@ class LazyObject(Mapping[str, Any]):
         crlf = "\r\n" in self.text[self.start : self.end]
         if isinstance(new, sourced.SourcedDict) and new.node is self.node:
             try:
-                text = textedit.render(new, self.text, column=self.column, seq_indent=seq_indent, yaml11=self.yaml11)
-                return Written(_checked(_crlf(text), self.column, new, self.yaml11) if crlf else text, "")
+                text = textedit.render(new, self.text, column=self.column, seq_indent=seq_indent)
+                return Written(_checked(_crlf(text), self.column, new) if crlf else text, "")
             except textedit.Unfit as err:
                 reason = str(err)
         else:
             reason = "it was read by ruamel.yaml (anchors, aliases or tags expanded)"
         try:
             text = textedit.dump(new, seq_indent=seq_indent, column=self.column)
-            text = _checked(_crlf(text) if crlf else text, self.column, new, self.yaml11)
+            text = _checked(_crlf(text) if crlf else text, self.column, new)
         except textedit.Unfit as err:
             raise WriteError(f"{err} ({reason})") from None
         return Written(text, reason if _COMMENT.search(self.text, self.start, self.end) else "")
+
+
+def _without_trailing_tabs(text: str) -> str:
+    """``text`` without the blanks that end a line after a tab, outside block scalars, for ruamel.yaml.
+
+    libyaml and go-yaml read ``kind: A<TAB>`` (the blanks end the plain scalar); ruamel.yaml's scanner refuses
+    them. Outside a block scalar (``|``, ``>``) blanks at the end of a line are never part of a value, so cutting
+    them changes nothing any reader reads.
+    """
+    if "\t" not in text:
+        return text
+    try:
+        root = sourced.compose(text)
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        return text
+    blocks, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pyyaml.ScalarNode):
+            if node.style in ("|", ">"):
+                blocks.append((node.start_mark.index, node.end_mark.index))
+        elif isinstance(node, pyyaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, pyyaml.SequenceNode):
+            stack.extend(node.value)
+    out, position = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        inside = any(start <= position < end for start, end in blocks)
+        stripped = body.rstrip(" \t")
+        out.append(line if inside or "\t" not in body[len(stripped) :] else stripped + line[len(body) :])
+        position += len(line)
+    return "".join(out)
 
 
 class Written(NamedTuple):
@@ -183,8 +197,8 @@ def _crlf(text: str) -> str:
     return re.sub(r"(?<!\r)\n", "\r\n", text)
 
 
-def _checked(text: str, column: int, new: Any, yaml11: bool) -> str:
-    textedit.check(text, column, new, yaml11=yaml11)
+def _checked(text: str, column: int, new: Any) -> str:
+    textedit.check(text, column, new)
     return text
 
 
@@ -247,7 +261,7 @@ def _new_items(new: list[Any], text: str, after: LazyObject) -> str:
     out = []
     for obj in new:
         try:
-            written = _checked(textedit.dump(obj, column=after.column), after.column, obj, after.yaml11)
+            written = _checked(textedit.dump(obj, column=after.column), after.column, obj)
         except textedit.Unfit as err:
             raise WriteError(str(err)) from None
         out.append(prefix + (_crlf(written) if crlf else written))
@@ -306,8 +320,6 @@ def parse(text: str) -> SplicedList | None:
             return whole[0][number]
 
         for number, item in enumerate(found):
-            if not item.odd and text.find("\t", item.start, item.end) >= 0:
-                item.cross_check()
             if item.odd:
                 item.shared = functools.partial(shared, number)
                 item.preload()
@@ -327,15 +339,38 @@ def _top_level(text: str) -> dict[str, Any]:
         raise Unfit
     if _scalar(fields.get("apiVersion")) not in resourcelist.API_VERSIONS:
         raise Unfit
-    items = fields.get("items")
     specials = _specials(text)
-    if items is not None:  # the items are checked one by one: an odd one decides only about itself
-        start, end = items.start_mark.index, textedit.entry_end(text, items)
+    own_readers = [fields[name] for name in ("items", "functionConfig") if name in fields]
+    for node in own_readers:  # an odd item decides only about itself; the functionConfig is read on its own
+        start, end = node.start_mark.index, textedit.entry_end(text, node)
         specials = [i for i in specials if not start <= i < end]
     for key, value in root.value:
-        if value is not items and (_scan(key, text, specials, 1)[0] or _scan(value, text, specials, 2)[0]):
+        if all(value is not node for node in own_readers) and (
+            _scan(key, text, specials, 1)[0] or _scan(value, text, specials, 2)[0]
+        ):
             raise Unfit
     return fields
+
+
+def without_results(text: str) -> str:
+    """The ResourceList's text without the ``results`` a previous function left at its top level.
+
+    Each function reports its own results (kpt collects every function's apart), and what a previous one
+    reported must not send the items down another path: cutting the entry keeps every item's bytes.
+    """
+    if "results" not in text:
+        return text
+    try:
+        root = sourced.compose(text)
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        return text
+    if not isinstance(root, pyyaml.MappingNode) or root.flow_style:
+        return text
+    for key, value in root.value:
+        if isinstance(key, pyyaml.ScalarNode) and key.value == "results" and key.start_mark.column == 0:
+            start = text.rfind("\n", 0, key.start_mark.index) + 1
+            return text[:start] + text[textedit.entry_end(text, value) :]
+    return text
 
 
 def _scalar(node: Any) -> str | None:
@@ -352,8 +387,6 @@ def lazy_document(text: str) -> LazyObject | None:
     except Unfit:
         return None
     try:
-        if not item.odd and "\t" in text:
-            item.cross_check()
         if item.odd:
             item.preload()
     except Unfit:
@@ -362,11 +395,25 @@ def lazy_document(text: str) -> LazyObject | None:
 
 
 def _compose(text: str) -> Any:
-    """``text`` composed by libyaml's C composer, or :class:`Unfit`."""
+    """``text`` composed by libyaml's C composer.
+
+    libyaml is the parser go-yaml (Kubernetes' reader) was ported from: what it refuses, Kubernetes refuses, so
+    its error is the one to report (:class:`InputError`, naming the line), not another parser's.
+    """
     try:
-        return sourced.compose(text)
-    except (pyyaml.YAMLError, RecursionError, ValueError):
+        root = sourced.compose(text)
+    except pyyaml.MarkedYAMLError as err:
+        if "another document" in str(err.problem):  # more than one document: the caller says what it expected
+            raise Unfit from None
+        mark = err.problem_mark or err.context_mark
+        what = err.problem or err.context or "a syntax error"
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        raise InputError(f"input is not valid YAML: {what}{column}", line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise InputError(f"input nests deeper than {yamlio.MAX_DEPTH} levels") from None
+    except (pyyaml.YAMLError, ValueError):
         raise Unfit from None
+    return root
 
 
 def _specials(text: str) -> list[int]:
@@ -375,7 +422,7 @@ def _specials(text: str) -> list[int]:
     return [m.end() - 1 for m in _SPECIAL.finditer(text)] if maybe_special else []
 
 
-def _head(node: Any, yaml11: bool) -> dict[str, Any]:
+def _head(node: Any) -> dict[str, Any]:
     """apiVersion, kind and metadata of a composed object; raises :class:`Unfit` when one is missing."""
     fields = {k.value: v for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
     api_version, kind = _scalar(fields.get("apiVersion")), _scalar(fields.get("kind"))
@@ -383,7 +430,7 @@ def _head(node: Any, yaml11: bool) -> dict[str, Any]:
     if not isinstance(metadata, pyyaml.MappingNode):
         raise Unfit
     try:
-        head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata, yaml11=yaml11)}
+        head = {"apiVersion": api_version, "kind": kind, "metadata": sourced.construct(metadata)}
     except sourced.Unsupported:
         raise Unfit from None
     try:  # the plain path's rule, so that both paths accept the same objects
@@ -403,24 +450,25 @@ def _item(text: str, node: Any, specials: list[int], *, where: str, depth: int) 
     end = textedit.entry_end(text, node)
     start = node.start_mark.index
     low, high = bisect.bisect_left(specials, start), bisect.bisect_left(specials, end)
-    yaml11 = yamlio.yaml11(text)
-    odd, string_keys = _scan(node, text, specials[low:high], depth, yaml11=yaml11)
+    odd, string_keys = _scan(node, text, specials[low:high], depth)
     if odd and sourced.recursive(node):
         raise InputError(f"{where} ({_describe(node)}) has a recursive YAML alias (a node that contains itself)")
-    bad_key = None if string_keys else _non_string_key(node, yaml11)
+    bad_key = None if string_keys else _non_string_key(node)
     if bad_key is not None:
+        path, shown, line = bad_key
         raise InputError(
-            f"{where} ({_describe(node)}): the key {bad_key[1]} at {bad_key[0] or 'the top level'} is not a "
-            "string: Kubernetes objects have string keys (quote it)"
+            f"{where} ({_describe(node)}): the key {shown} at {path or 'the top level'} is not a "
+            "string Kubernetes accepts: Kubernetes objects have string keys (quote it)",
+            line=line,
         )
     try:
-        head = _head(node, yaml11)
+        head = _head(node)
     except Unfit:
         if odd:  # metadata with an alias, say: the head comes from the object as ruamel.yaml reads it
             head = {}
         else:
             raise
-    return LazyObject(head, text, node, end, odd=odd, yaml11=yaml11)
+    return LazyObject(head, text, node, end, odd=odd)
 
 
 def _describe(node: Any) -> str:
@@ -430,11 +478,16 @@ def _describe(node: Any) -> str:
     return f"{_scalar(fields.get('kind')) or '?'} {_scalar(names.get('name')) or '<unnamed>'}"
 
 
-_is_string_key = sourced.string_key
+def _is_string_key(key: Any) -> bool:
+    """Whether a key node reads, as Kubernetes reads it, as a string (``1`` does: ``"1"``; ``~`` and ``[a]`` not)."""
+    try:
+        return sourced.key_of(key) is not None
+    except InputError:
+        return False
 
 
-def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
-    """The path and text of the first key under ``node`` that is not a string, or None."""
+def _non_string_key(node: Any) -> tuple[str, str, int] | None:
+    """The path, text and line of the first key under ``node`` that is not a string, or None."""
     stack: list[tuple[Any, str]] = [(node, "")]
     seen: set[int] = set()
     while stack:
@@ -444,9 +497,9 @@ def _non_string_key(node: Any, yaml11: bool) -> tuple[str, str] | None:
         seen.add(id(current))
         if isinstance(current, pyyaml.MappingNode):
             for key, _ in reversed(current.value):
-                if not _is_string_key(key, yaml11):
+                if not _is_string_key(key):
                     shown = key.value if isinstance(key, pyyaml.ScalarNode) else "(a collection)"
-                    return path, shown
+                    return path, shown, key.start_mark.line + 1
             stack.extend((v, objects.join_path(path, k.value)) for k, v in reversed(current.value))
         elif isinstance(current, pyyaml.SequenceNode):
             stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(current.value))))
@@ -464,19 +517,18 @@ def _function_config(text: str, node: Any) -> Mapping[str, Any] | None:
         return None
     if not isinstance(node, pyyaml.MappingNode):
         raise Unfit
-    prefix = "%YAML 1.1\n---\n" if yamlio.yaml11(text) else ""
     if node.flow_style:
-        loaded = yamlio.load_all(prefix + text[node.start_mark.index : node.end_mark.index])
+        loaded = yamlio.load_all(text[node.start_mark.index : node.end_mark.index])
     else:
         end = textedit.entry_end(text, node)
-        loaded = yamlio.load_all(prefix + textedit.dedent(text[node.start_mark.index : end], node.start_mark.column))
+        loaded = yamlio.load_all(textedit.dedent(text[node.start_mark.index : end], node.start_mark.column))
     if not loaded or not isinstance(loaded[0], Mapping):
         raise Unfit
     config: Mapping[str, Any] = loaded[0]
     return config
 
 
-def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool = False) -> tuple[bool, bool]:
+def _scan(root: Any, text: str, specials: list[int], depth: int) -> tuple[bool, bool]:
     """Whether ``root`` holds an anchor, alias, tag or merge key, and whether all its keys are strings.
 
     :class:`Unfit` when it nests too deep or a key repeats.
@@ -500,27 +552,35 @@ def _scan(root: Any, text: str, specials: list[int], depth: int, *, yaml11: bool
             if text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!", "*"):
                 special = True  # a node's marks begin at its anchor or tag
         if isinstance(node, pyyaml.MappingNode):
-            string_keys = _unique_keys(node, yaml11) and string_keys
+            string_keys = _unique_keys(node) and string_keys
             stack.extend((v, level + 1) for _, v in node.value)
             if specials:
                 stack.extend((k, level + 1) for k, _ in node.value)
         elif isinstance(node, pyyaml.SequenceNode):
             stack.extend((v, level + 1) for v in node.value)
-        elif specials and (node.style or node.value != "<<"):
-            strings.append((node.start_mark.index, node.end_mark.index))
+        else:
+            if not node.style and node.value[-3:] in _NOT_FINITE_ENDS:
+                sourced.scalar(node)  # .inf or .nan as a value: refused, as Kubernetes refuses it
+            if specials and (node.style or node.value != "<<"):
+                strings.append((node.start_mark.index, node.end_mark.index))
     return special or _outside(specials, strings), string_keys
 
 
-def _unique_keys(node: Any, yaml11: bool) -> bool:
-    """Whether every key of a mapping node is a string; :class:`Unfit` when a key repeats."""
+#: How a plain ``.inf`` or ``.nan`` ends: only such a scalar is read to be refused while an item is scanned.
+_NOT_FINITE_ENDS = frozenset(("inf", "Inf", "INF", "nan", "NaN", "NAN"))
+
+
+def _unique_keys(node: Any) -> bool:
+    """Whether every key of a mapping node reads as a string (as Kubernetes reads keys).
+
+    :class:`Unfit` when a key repeats (two that read alike, ``y`` and ``true``, included).
+    """
     keys, strings = [], True
     for key, _ in node.value:
-        if key.__class__ is not pyyaml.ScalarNode:
+        if key.__class__ is not pyyaml.ScalarNode or not _is_string_key(key):
             strings = False
             continue
-        keys.append(key.value)
-        if not key.style and strings:
-            strings = scalars.is_string(key.value, yaml11)
+        keys.append(key.value if key.style else scalars.key(key.value))
     if len(keys) != len(set(keys)):
         raise Unfit
     return strings

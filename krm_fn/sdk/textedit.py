@@ -8,11 +8,12 @@ mapping or sequence is rebuilt entry by entry around its unchanged entries; anyt
 style in the document's own list indentation. Comment lines directly above an entry or a list item travel with
 it, and a comment at the end of a line stays with that line's entry.
 
-:func:`render` reads its result back and raises :class:`Unfit` unless that gives exactly the new object, read
-alike by YAML 1.1 and 1.2 readers (:func:`check`), and also for what it does not edit (a list item whose dash it
-cannot find); the caller then writes the object another way (:func:`dump`, the plain emitter). A mistake here
-costs style, never a changed meaning. A plain scalar the two YAML versions read differently (``yes``, ``0123``) is
-never copied: it is written anew by :func:`~krm_fn.sdk.scalars.format_scalar`, as 1.2 reads it.
+:func:`render` reads its result back and raises :class:`Unfit` unless that gives exactly the new object, as
+Kubernetes reads it (:func:`check`), and also for what it does not edit (a list item whose dash it cannot find);
+the caller then writes the object another way (:func:`dump`, the plain emitter). A mistake here costs style,
+never a changed meaning. A scalar that did not change keeps its text (``defaultMode: 0400`` stays ``0400``, which
+Kubernetes reads as octal 256); one written anew is written by :func:`~krm_fn.sdk.scalars.format_scalar`, in a
+form every reader reads as the same value.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any, Literal
 import yaml as pyyaml
 
 from krm_fn.sdk import scalars, yamlio
-from krm_fn.sdk.sourced import SourcedDict, SourcedList, compose, matches
+from krm_fn.sdk.errors import InputError
+from krm_fn.sdk.sourced import SourcedDict, SourcedList, compose, key_of, matches
 
 SeqIndent = Literal["compact", "wide"]
 
@@ -36,21 +38,20 @@ class Unfit(Exception):
     """The change is not one this writer makes as a text edit."""
 
 
-def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compact", yaml11: bool = False) -> str:
+def render(value: Any, text: str, *, column: int, seq_indent: SeqIndent = "compact") -> str:
     """``value`` (a mapping constructed from ``text``) as text whose first line starts at ``column``.
 
     The first line carries no indentation (it follows ``- `` or the start of a document); every other line is
     indented for ``column``. The result ends with a line break, and has been read back (:func:`check`).
-    ``yaml11``: the document is read under a ``%YAML 1.1`` directive.
     """
-    writer = _Writer(text, seq_indent, root=getattr(value, "node", None), yaml11=yaml11)
+    writer = _Writer(text, seq_indent, root=getattr(value, "node", None))
     written = writer.mapping(value, column, inline=True)
-    check(written, column, value, yaml11=yaml11)
+    check(written, column, value)
     return written
 
 
-def check(written: str, column: int, value: Any, *, yaml11: bool = False) -> None:
-    """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``, read alike by YAML 1.1 and 1.2.
+def check(written: str, column: int, value: Any) -> None:
+    """Read ``written`` back; :class:`Unfit` unless it holds exactly ``value``, as Kubernetes reads it.
 
     This is what makes a writer safe: whatever it got wrong costs style (the next writer is used), never data.
     """
@@ -58,7 +59,7 @@ def check(written: str, column: int, value: Any, *, yaml11: bool = False) -> Non
         node = compose(dedent(written, column))
     except (pyyaml.YAMLError, RecursionError) as err:
         raise Unfit(f"the written text does not read back: {' '.join(str(err).split())}") from None
-    if not matches(value, node, yaml11=yaml11, keys=True):  # types, values, string keys, no ambiguous scalar
+    if not matches(value, node):  # types, values and keys, as Kubernetes reads them
         raise Unfit("the written text does not read back as the new object")
 
 
@@ -71,8 +72,9 @@ def dedent(text: str, column: int) -> str:
 def dump(value: Any, *, seq_indent: SeqIndent = "compact", column: int = 0) -> str:
     """A mapping of plain data written anew, as :func:`render` writes new values: the plain emitter.
 
-    Every scalar goes through :func:`~krm_fn.sdk.scalars.format_scalar`, which writes it so that YAML 1.1 and
-    1.2 readers both read it back as itself; nothing of any source text is used, so comments are not kept.
+    Every scalar goes through :func:`~krm_fn.sdk.scalars.format_scalar`, which writes it so that every reader
+    (Kubernetes', kyaml's, PyYAML's, ruamel.yaml's) reads it back as itself; nothing of any source text is used,
+    so comments are not kept.
     Lines after the first are indented for ``column``, as with :func:`render`.
     """
     return _Writer("", seq_indent).mapping(yamlio.to_plain(value), column, inline=True)
@@ -90,9 +92,8 @@ def _is_block(node: Any, kind: type) -> bool:
 class _Writer:
     """One render: the source text, the list indentation for new lists, and what is known about the nodes."""
 
-    def __init__(self, text: str, seq_indent: SeqIndent, *, root: Any = None, yaml11: bool = False) -> None:
+    def __init__(self, text: str, seq_indent: SeqIndent, *, root: Any = None) -> None:
         self.text = text
-        self.yaml11 = yaml11  # the document is under a %YAML 1.1 directive: plain scalars read the 1.1 way
         self.wide = seq_indent == "wide"
         self.lead: dict[int, int] = {}  # id(key node or item node) -> where the lines above it begin
         self.ends: dict[int, int] = {}  # id(node) -> where its own text ends, for the nodes indexed so far
@@ -222,7 +223,7 @@ class _Writer:
         return start, int(key.start_mark.column)
 
     def matches(self, value: Any, node: Any) -> bool:
-        return matches(value, node, yaml11=self.yaml11)
+        return matches(value, node)
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class _Writer:
             if not changed and self.matches(value, node):
                 text = self.verbatim(node.start_mark.index, self.entry_end(node), delta)
                 return text if inline else " " * column + text
-            sources = {k.value: (k, v) for k, v in node.value}
+            sources = {_key(k): (k, v) for k, v in node.value}
         else:
             sources, delta = {}, 0
         parts = []
@@ -259,9 +260,8 @@ class _Writer:
         column = key_column + delta
         if self.matches(value, source):
             return self.verbatim(start, self.entry_end(source), delta)
-        if start != key.start_mark.index or (not key.style and not self.yaml11 and scalars.ambiguous(key.value)):
-            # an explicit key (``? k`` then ``: v``), or one the YAML versions read differently: written anew
-            return scalars.format_scalar(key.value) + ":" + self.value(value, column, source=source)
+        if start != key.start_mark.index:  # an explicit key (``? k`` then ``: v``): written anew
+            return scalars.format_scalar(_key(key)) + ":" + self.value(value, column, source=source)
         if getattr(value, "node", None) is source and _is_block(source, pyyaml.CollectionNode) and value:
             header = self.verbatim(key.start_mark.index, self.line_end(key.end_mark.index), delta)
             self.index(source, self.line_end(key.end_mark.index))
@@ -361,7 +361,7 @@ class _Writer:
         """A value in flow style, ``{a: 1, b: [x, y]}``, with the quoting of the scalars ``source`` held."""
         if isinstance(value, dict):
             pairs = dict(source.value) if isinstance(source, pyyaml.MappingNode) else {}
-            by_key = {k.value: v for k, v in pairs.items()}
+            by_key = {_key(k): v for k, v in pairs.items()}
             items = (f"{scalars.format_scalar(k, flow=True)}: {self.flow(v, by_key.get(k))}" for k, v in value.items())
             return "{" + ", ".join(items) + "}"
         if isinstance(value, list):
@@ -412,6 +412,14 @@ class _Writer:
         if isinstance(item, dict) and item:
             return head + self.mapping(item, content_column, inline=True, changed=origin is not None)
         return head + self.flow(item, origin) + "\n"
+
+
+def _key(node: Any) -> Any:
+    """The key a key node stands for, as Kubernetes reads it (``y`` is ``"true"``); a node no reader keys by, as is."""
+    try:
+        return key_of(node)
+    except InputError:
+        return node
 
 
 def _shift(text: str, delta: int, *, first: bool) -> str:

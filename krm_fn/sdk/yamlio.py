@@ -1,10 +1,11 @@
-"""YAML in and out for KRM functions: YAML 1.2 round trip that keeps comments, quotes and key order.
+"""YAML in and out for KRM functions: a round trip that keeps comments and key order, with Kubernetes' values.
 
 Why ruamel.yaml: it keeps what a person wrote (comments, quoting, flow style) in the objects it loads, so a
-function that edits a workload in place writes back a diff a reviewer can read. It never constructs Python
-objects from tags. Two things it would do that orchestrators reject are turned off here: anchors and aliases
-are expanded on the way out, and a new string that a YAML 1.1 reader would take for a bool, number, null or
-date is quoted.
+document read whole (one with anchors or tags, a ResourceList of an uncommon shape) is still written back with
+its comments. It never constructs Python objects from tags. Its own scalar rules (YAML 1.2) are not Kubernetes':
+here it types no plain scalar itself; every plain scalar is read by :func:`krm_fn.sdk.scalars.resolve`, as
+kubectl reads it. Two things it would do that orchestrators reject are turned off: anchors and aliases are
+expanded on the way out, and a new string that any reader would take for a bool, number, null or date is quoted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import io
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
 
 from krm_fn.sdk import scalars, sourced
@@ -42,13 +43,38 @@ def _limit(name: str, default: int) -> int:
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DOC_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)")
-#: A ``%YAML 1.1`` directive before the first document: its plain scalars are read the YAML 1.1 way.
-_YAML11 = re.compile(r"(?:(?:%[^\n]*|#[^\n]*|[ \t\r]*)\n)*%YAML[ \t]+1\.1[ \t\r\n#]")
+#: A ``%YAML`` or ``%TAG`` directive line (directives stand in column 0, before a document's ``---``).
+_DIRECTIVE = re.compile(r"^%[A-Za-z]", re.MULTILINE)
 
 
-def yaml11(text: str) -> bool:
-    """Whether ``text`` (one document, or a ResourceList) opens with a ``%YAML 1.1`` directive."""
-    return text.startswith(("%", "#", "\n", " ", "\r")) and _YAML11.match(text) is not None
+def refuse_directives(text: str) -> None:
+    """Refuse a ``%YAML``/``%TAG`` directive kubectl refuses, naming its line.
+
+    kubectl cuts a stream at its ``---`` lines before it parses anything, so a directive at the start of the
+    stream, or after a ``---``, ends up alone before its document ("did not find expected <document start>").
+    One after a ``...`` line ends the chunk before and is ignored (kubectl reads the next document by its own
+    rules, as this package does); it is accepted and kept.
+    """
+    for found in _DIRECTIVE.finditer(text):
+        if _DOC_END.match(_line_above(text, found.start())):
+            continue
+        line = text.count("\n", 0, found.start()) + 1
+        end = text.find("\n", found.start())
+        directive = text[found.start() : end if end >= 0 else len(text)].strip()
+        raise InputError(
+            f"the YAML directive {directive!r} opens a document: kubectl refuses that (delete the line)", line=line
+        )
+
+
+def _line_above(text: str, index: int) -> str:
+    """The nearest line above ``index`` that is not blank, a comment or another directive (``""`` at the start)."""
+    while index > 0:
+        start = text.rfind("\n", 0, index - 1) + 1
+        line = text[start : index - 1].rstrip("\r")
+        if line.strip() and not line.lstrip().startswith(("#", "%")):
+            return line
+        index = start
+    return ""
 
 
 def decode(data: bytes) -> str:
@@ -89,10 +115,43 @@ def _representer() -> type:
     return _Representer
 
 
-def _yaml(seq_indent: SeqIndent = "compact") -> Any:
+@functools.cache
+def _resolver(*, dumping: bool) -> type:
+    """ruamel.yaml's resolver with Kubernetes' reading of plain scalars.
+
+    Loading, it leaves every plain scalar a string (``<<`` stays a merge key): :func:`load_all` then reads each
+    as Kubernetes does (ruamel.yaml's own constructors would read ``0400`` as 400). Dumping, a plain scalar's
+    tag is the type Kubernetes reads it as, so that ``1`` is written plain, not as ``!!int '1'``.
+    """
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    def tag_of(value: str) -> str:
+        if value == "<<":
+            return "tag:yaml.org,2002:merge"
+        if not dumping:
+            return "tag:yaml.org,2002:str"
+        resolved = scalars.resolve(value)
+        return "tag:yaml.org,2002:" + _TAGS.get(type(resolved), "str")
+
+    class _Resolver(VersionedResolver):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                return Tag(suffix=tag_of(value))
+            return super().resolve(kind, value, implicit)
+
+    return _Resolver
+
+
+_TAGS = {bool: "bool", int: "int", float: "float", type(None): "null"}
+
+
+def _yaml(seq_indent: SeqIndent = "compact", *, dumping: bool = True) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt", pure=False)
+    yaml.Resolver = _resolver(dumping=dumping)
     yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
@@ -104,25 +163,32 @@ def _yaml(seq_indent: SeqIndent = "compact") -> Any:
     return yaml
 
 
-def _one_line(err: Exception) -> str:
+def _syntax_error(err: Exception) -> InputError:
     from ruamel.yaml.error import MarkedYAMLError
 
     if isinstance(err, MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         what = err.problem or err.context or type(err).__name__
-        return f"{what}{where}"
-    return " ".join(str(err).split())
+        line = mark.line + 1 if mark is not None else None
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        return InputError(f"input is not valid YAML: {what}{column}", line=line)
+    return InputError(f"input is not valid YAML: {' '.join(str(err).split())}")
 
 
 def load_all(text: str) -> list[Any]:
-    """Every document of a YAML stream, round-trip loaded; a syntax error is an :class:`InputError`."""
+    """Every document of a YAML stream, round-trip loaded, with Kubernetes' values.
+
+    Bad input is an :class:`InputError` naming its line.
+    """
     from ruamel.yaml.error import YAMLError
 
+    refuse_directives(text)
+    if "\\u" in text or "\\U" in text:
+        _refuse_bad_escapes(text)
     try:
-        docs = list(_yaml().load_all(text))
+        docs = list(_yaml(dumping=False).load_all(text))
     except YAMLError as err:
-        raise InputError(f"input is not valid YAML: {_one_line(err)}") from None
+        raise _syntax_error(err) from None
     except RecursionError:
         raise InputError(f"input nests deeper than {MAX_DEPTH} levels") from None
     except (ValueError, TypeError) as err:
@@ -131,7 +197,94 @@ def load_all(text: str) -> list[Any]:
         check_bounds(doc)
     if "&" in text and "*" in text:
         _refuse_recursion(text)
-    return docs
+    return [kubernetes_values(doc) for doc in docs]
+
+
+def _refuse_bad_escapes(text: str) -> None:
+    """Refuse what libyaml refuses in an escape (a UTF-16 surrogate), as go-yaml refuses it.
+
+    ruamel.yaml would read it as a lone surrogate that cannot even be written out again.
+    """
+    import yaml as pyyaml
+
+    try:
+        for _ in pyyaml.parse(text, Loader=pyyaml.CSafeLoader):
+            pass
+    except pyyaml.MarkedYAMLError as err:
+        if "escape" in str(err.problem):
+            mark = err.problem_mark
+            raise InputError(f"input is not valid YAML: {err.problem}", line=mark.line + 1 if mark else None) from None
+    except pyyaml.YAMLError:
+        pass
+
+
+def kubernetes_values(node: Any) -> Any:
+    """A loaded document with each plain scalar read as Kubernetes reads it, in place: comments and order stay.
+
+    A plain scalar is a bare ``str`` here, as :func:`_resolver` leaves it.
+
+    Quoted and block scalars are ruamel.yaml's ``ScalarString`` types and stay strings. A key Kubernetes reads
+    otherwise (``y`` is ``"true"``, ``0400`` is ``"256"``) is renamed; one it refuses (a null key), or two keys that
+    become one, are an :class:`InputError`.
+    """
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MutableMapping):
+            _rename_keys(current)
+            for key, child in list(current.items()):
+                if _is_plain(child):
+                    current[key] = _plain_value(child)
+                else:
+                    stack.append(child)
+        elif isinstance(current, list):
+            for index, child in enumerate(current):
+                if _is_plain(child):
+                    current[index] = _plain_value(child)
+                else:
+                    stack.append(child)
+    return _plain_value(node) if _is_plain(node) else node
+
+
+def _is_plain(value: Any) -> bool:
+    """A plain scalar as :func:`_resolver` leaves it: a ``str``, or ruamel.yaml's anchored ``PlainScalarString``."""
+    return type(value) is str or type(value).__name__ == "PlainScalarString"
+
+
+def _plain_value(text: str) -> Any:
+    try:
+        return scalars.value(text)
+    except scalars.Refused as err:
+        raise InputError(str(err)) from None
+
+
+def _rename_keys(mapping: Any) -> None:
+    """Rename the plain keys Kubernetes reads as other text, keeping their order and comments."""
+    renamed: dict[Any, str] = {}
+    for key in mapping:
+        if type(key) is str:
+            try:
+                text = scalars.key(key)
+            except scalars.Refused as err:
+                raise InputError(str(err)) from None
+            if text != key:
+                renamed[key] = text
+    if not renamed:
+        return
+    items = [(renamed.get(k, k), v) for k, v in mapping.items()]
+    if len({k for k, _ in items}) != len(items):
+        raise InputError(f"the keys {sorted(renamed)} read, as Kubernetes reads them, as a key the mapping has twice")
+    comments = getattr(getattr(mapping, "ca", None), "items", {})
+    moved = {renamed.get(k, k): c for k, c in comments.items()}
+    mapping.clear()
+    mapping.update(items)
+    if comments:
+        comments.clear()
+        comments.update(moved)
 
 
 def _refuse_recursion(text: str) -> None:

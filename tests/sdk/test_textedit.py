@@ -188,14 +188,14 @@ def test_a_changed_list_keeps_the_quoting_of_the_items_it_kept() -> None:
 
 
 def test_a_list_written_anew_keeps_its_block_scalars_and_comments() -> None:
-    """A list is rewritten when one of its scalars reads differently in YAML 1.1 and 1.2 (``yes``); its other
-    items are copied as they were: a ``|`` block stays a block, a comment stays on its line."""
+    """A moved list keeps every item as written: ``yes`` (true to Kubernetes) stays ``yes``, a ``|`` block stays a
+    block, a comment stays on its line."""
     source = "args:\n- yes\n- |\n  line one\n  line two\n- plain  # why\nother: 1\n"
     value = _load(source)
     value["other"] = 2
     value["moved"] = value.pop("args")
     written = textedit.render(value, source, column=0)
-    assert written == "other: 2\nmoved:\n- 'yes'\n- |\n  line one\n  line two\n- plain  # why\n"
+    assert written == "other: 2\nmoved:\n- yes\n- |\n  line one\n  line two\n- plain  # why\n"
 
 
 def test_new_lists_follow_the_indentation_asked_for() -> None:
