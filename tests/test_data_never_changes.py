@@ -6,6 +6,7 @@ Each output is read back the way Kubernetes reads it, by kubectl itself (``kubec
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,61 @@ def test_flow_mapping_items_stay_on_the_splicing_path() -> None:
     spliced = splicing.parse(text)
     assert spliced is not None and not any(o.odd for o in spliced.originals)
     assert krm(text).stdout == text
+
+
+# 13 (issue 20): what Kubernetes reads never changes: octal modes and ids keep their text and their value
+SECRET_JOB = """\
+- apiVersion: batch/v1
+  kind: Job
+  metadata:
+    name: backup
+    annotations: {seq-fn.dev/enabled: "true"}
+  spec:
+    activeDeadlineSeconds: 0600
+    template:
+      spec:
+        restartPolicy: Never
+        securityContext: {runAsUser: 01000, fsGroup: 02000}
+        containers:
+        - {name: dump, image: busybox, volumeMounts: [{name: creds, mountPath: /creds}]}
+        - {name: upload, image: busybox}
+        volumes:
+        - name: creds
+          secret: {secretName: creds, defaultMode: 0400}
+"""
+
+
+@pytest.mark.parametrize("standalone", [False, True])
+def test_octal_modes_and_ids_keep_what_kubectl_reads(standalone: bool, tmp_path: Path) -> None:
+    if standalone:
+        text = textwrap.dedent(SECRET_JOB.replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        ran, given = command([str(tmp_path / "job.yaml")]), kubectl_reader.read(text)
+        out = kubectl_reader.read(ran.stdout)
+    else:
+        ran, given = krm(HEAD + SECRET_JOB), kubectl_reader.read(HEAD + SECRET_JOB)
+        out = items_of(ran.stdout)
+    assert ran.code == 0, ran.stderr
+    spec, before = out[0]["spec"], given[0]["spec"]
+    assert spec["template"]["spec"]["volumes"] == before["template"]["spec"]["volumes"]
+    assert spec["template"]["spec"]["volumes"][0]["secret"]["defaultMode"] == 256  # r--------, not 0620
+    assert spec["template"]["spec"]["securityContext"] == {"runAsUser": 512, "fsGroup": 1024}
+    assert spec["activeDeadlineSeconds"] == 384
+    assert "defaultMode: 0400}" in ran.stdout and "runAsUser: 01000" in ran.stdout
+
+
+# 14 (issue 20): a previous function's results, or an odd config value, never changes another item's bytes
+def test_a_previous_functions_results_and_an_odd_config_keep_every_item_s_bytes() -> None:
+    cm = "- apiVersion: v1  # kept\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {ratio: 1e3}   # odd spacing\n"
+    results = "results:\n- message: from the function before\n  severity: info\n"
+    config = (
+        "functionConfig:\n  apiVersion: seq-fn.dev/v1alpha1\n  kind: SequenceContainers\n  metadata: {name: s}\n"
+        "  entrypoint:\n    commands: {'busybox': [sh, -c, 'a && b *x !y']}\n"
+    )
+    for text in (HEAD + cm + job("j", "") + results, HEAD + cm + job("j", "") + config):
+        ran = krm(text)
+        assert ran.code == 0, ran.stderr
+        assert ran.stdout.startswith(HEAD + cm), ran.stdout
+        assert "comments of the input were dropped" not in ran.stdout
+        assert "from the function before" not in ran.stdout
+        assert items_of(ran.stdout)[0]["data"] == {"ratio": 1000}

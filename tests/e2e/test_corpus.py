@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import need, run, snapshot
-from tests.support import kube
+from tests.support import kube, kubectl_reader
 
 pytestmark = pytest.mark.e2e
 
@@ -433,3 +433,45 @@ def test_all_never_makes_a_known_sidecar_a_main_container_or_a_step_in_any_workl
     assert again.returncode == 0 and again.stdout == done.stdout, "a second run changes nothing"
     cart = changed["cart.yaml[0]"].removeprefix("---\n")  # the separator between files is seq-fn's own
     assert "\n" not in cart.replace("\r\n", ""), "the CRLF file keeps CRLF line ends"
+
+
+# 5. what Kubernetes reads (issue 20)
+
+#: Container fields a strategy may rewrite on purpose (the entrypoint wraps commands; a native sidecar gets a gate).
+REWRITTEN = {"command", "args", "startupProbe", "readinessProbe", "livenessProbe", "lifecycle", "restartPolicy"}
+
+
+def test_all_changes_nothing_kubectl_reads_but_what_sequencing_means(tmp_path: Path):
+    """Under ``--all``, every document reads under kubectl as its input did (octal ``defaultMode: 0755`` and
+    ``0400`` included), except what sequencing means: containers moved between the two lists, the fields a
+    strategy adds, and the annotations seq-fn writes. kubectl's reader is the oracle."""
+    config = config_file(tmp_path, 'kubernetesVersion: "1.32"\nexclude: [{kind: Job, name: orders-db-migrate}]\n')
+    given = "".join(text for _, text in stream_of(CORPUS))
+    done = seq_fn("--all", "--config", config, *files_of(CORPUS))
+    assert done.returncode == 0, done.stderr
+    before, after = kubectl_reader.read("---\n" + given), kubectl_reader.read("---\n" + done.stdout)
+    assert len(before) == len(after)
+    modes = [v["secret"]["defaultMode"] for o in after for v in _pod(o).get("volumes", []) if "secret" in v]
+    assert 256 in modes, "the corpus holds a Secret volume with defaultMode: 0400"
+    for old, new in zip(before, after, strict=True):
+        if old == new:
+            continue
+        assert "seq-fn.dev/sequenced" in new["metadata"]["annotations"], new["metadata"]["name"]
+        old_spec, new_spec = _pod(old), _pod(new)
+        for key, value in old_spec.items():
+            if key not in ("containers", "initContainers", "volumes"):
+                assert new_spec[key] == value, (new["metadata"]["name"], key)
+        assert all(v in new_spec["volumes"] for v in old_spec.get("volumes", []))
+        moved = {c["name"]: c for c in [*new_spec.get("initContainers", []), *new_spec["containers"]]}
+        for container in [*old_spec.get("initContainers", []), *old_spec["containers"]]:
+            for key, value in container.items():
+                if key not in REWRITTEN:
+                    assert moved[container["name"]][key] == value, (container["name"], key)
+        without_template = {k: v for k, v in new["spec"].items() if k not in ("template", "jobTemplate")}
+        assert without_template == {k: v for k, v in old["spec"].items() if k not in ("template", "jobTemplate")}
+
+
+def _pod(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = obj.get("spec", {})
+    spec = spec.get("jobTemplate", {}).get("spec", spec)
+    return spec.get("template", {}).get("spec", {})
