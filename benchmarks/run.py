@@ -136,6 +136,7 @@ def main() -> None:
         print(f"measured {size}", file=sys.stderr)
     no_gc_line = _against_a_floor_without_gc(python, seq_fn, sizes[-1], options.repeat)
     no_gc_line += "\n" + "\n".join(_item_shapes(python, seq_fn, _sizes(options.shape_sizes), options.repeat))
+    no_gc_line += "\n" + "\n".join(_odd_against_clean(seq_fn, 10_000, options.repeat))
     cold_lines = _cold_start(options.wheels, options.cold_repeat)
     if not options.no_containers:
         cold_lines += _in_containers(options.cold_repeat)
@@ -180,6 +181,33 @@ def _options() -> argparse.Namespace:
 
 def _sizes(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
+
+
+def _odd_against_clean(seq_fn: list[str], size: int, repeat: int) -> list[str]:
+    """One odd item, an odd config value or a previous function's results against the clean list (issue 20).
+
+    Measured in one run, alternating with the clean list of the same size: each must stay within 10% of it,
+    since none of them may send the other items down another path.
+    """
+    clean = resource_list(size)
+    head, _, items = clean.partition("items:\n")
+    variants = {
+        "one odd item first": odd_resource_list(size),
+        "a previous function's results and a plain 1e3": clean
+        + "results:\n- {message: 'from the function before', severity: info, x: 1e3}\n",
+        "a functionConfig holding && and *x": head
+        + "functionConfig:\n  apiVersion: seq-fn.dev/v1alpha1\n  kind: SequenceContainers\n  metadata: {name: c}\n"
+        + "  entrypoint: {commands: {'busybox': [sh, -c, 'a && b *x !y']}}\nitems:\n"
+        + items,
+    }
+    lines = []
+    for name, text in variants.items():
+        base, odd = alternate((seq_fn, clean.encode()), (seq_fn, text.encode()), repeat)
+        lines.append(
+            f"{name}, {size} resources: {odd.seconds:.2f} s vs the clean list {base.seconds:.2f} s "
+            f"({odd.seconds / base.seconds:.2f}x; target at most 1.10x)"
+        )
+    return lines
 
 
 def _item_shapes(python: str, seq_fn: list[str], sizes: list[int], repeat: int) -> list[str]:

@@ -356,21 +356,19 @@ def without_results(text: str) -> str:
     """The ResourceList's text without the ``results`` a previous function left at its top level.
 
     Each function reports its own results (kpt collects every function's apart), and what a previous one
-    reported must not send the items down another path: cutting the entry keeps every item's bytes.
+    reported must not send the items down another path: cutting the entry keeps every item's bytes. The entry
+    runs from its ``results:`` line to the next line that starts another top-level key (no value of a top-level
+    key has a line in column 0 but the dashes of a block list).
     """
-    if "results" not in text:
+    found = _RESULTS.search(text)
+    if found is None:
         return text
-    try:
-        root = sourced.compose(text)
-    except (pyyaml.YAMLError, RecursionError, ValueError):
-        return text
-    if not isinstance(root, pyyaml.MappingNode) or root.flow_style:
-        return text
-    for key, value in root.value:
-        if isinstance(key, pyyaml.ScalarNode) and key.value == "results" and key.start_mark.column == 0:
-            start = text.rfind("\n", 0, key.start_mark.index) + 1
-            return text[:start] + text[textedit.entry_end(text, value) :]
-    return text
+    after = _TOP_LEVEL_LINE.search(text, found.end())
+    return text[: found.start()] + (text[after.start() :] if after else "")
+
+
+_RESULTS = re.compile(r"^results:(?=[ \t\r\n])", re.MULTILINE)
+_TOP_LEVEL_LINE = re.compile(r"^[^\s#-]", re.MULTILINE)
 
 
 def _scalar(node: Any) -> str | None:
