@@ -367,8 +367,7 @@ def _write_rules(obj: Mapping[str, Any], name: str, found: _Rules, *, plan: Plan
     own_policy = "restartPolicy" in container and spot.place is not Place.SIDECAR
     if own_policy or "restartPolicyRules" in container:
         report.error(
-            f"{found.keys[0]}: {name!r} already sets restartPolicy or restartPolicyRules: keep those or the "
-            "annotation",
+            f"{found.keys[0]}: {name!r} already sets restartPolicy or restartPolicyRules: keep those or the annotation",
             f"{spot.path}.restartPolicy",
             topic="retries",
         )
