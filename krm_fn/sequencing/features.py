@@ -22,6 +22,8 @@ class Feature(NamedTuple):
     """One field (or behaviour) seq-fn writes, and the Kubernetes it needs."""
 
     key: str
+    #: What users call it: ``native sidecars``.
+    label: str
     field: str
     #: The first release whose API server accepts the field and whose kubelet acts on it, gate on by default.
     since: Version
@@ -29,6 +31,8 @@ class Feature(NamedTuple):
     stages: tuple[tuple[Version, str], ...]
     gate: str
     source: str
+    #: Whether the kubelet must know the field too (False: only the control plane acts on it).
+    on_kubelet: bool = True
 
     @property
     def since_text(self) -> str:
@@ -44,8 +48,8 @@ class Feature(NamedTuple):
         return found
 
     def maturity(self) -> str:
-        """``alpha 1.28 (off), beta 1.29 (on), GA 1.33``: the history as people write it."""
-        words = {"alpha": "alpha {} (gate off)", "beta": "beta {} (on by default)", "GA": "GA {}"}
+        """``alpha 1.28, beta 1.29 (on by default), GA 1.33``: the history as people write it."""
+        words = {"alpha": "alpha {}", "beta": "beta {} (on by default)", "GA": "GA {}"}
         return ", ".join(words[stage].format(version_text(release)) for release, stage in self.stages)
 
 
@@ -56,6 +60,7 @@ def version_text(version: tuple[int, ...]) -> str:
 
 NATIVE_SIDECARS = Feature(
     "native-sidecars",
+    "native sidecars",
     "initContainers[].restartPolicy: Always",
     (1, 29),
     (((1, 28), "alpha"), ((1, 29), "beta"), ((1, 33), "GA")),
@@ -64,6 +69,7 @@ NATIVE_SIDECARS = Feature(
 )
 SLEEP_ACTION = Feature(
     "sleep-action",
+    "sleep action",
     "lifecycle.preStop.sleep",
     (1, 30),
     (((1, 29), "alpha"), ((1, 30), "beta"), ((1, 34), "GA")),
@@ -72,14 +78,17 @@ SLEEP_ACTION = Feature(
 )
 NAMED_PORT_ON_SIDECAR = Feature(
     "named-port-on-sidecar",
+    "named ports to sidecars",
     "a Service targetPort naming a native sidecar's port",
     (1, 32),
     (((1, 32), "GA"),),
     "",
     "https://github.com/kubernetes/kubernetes/issues/127958 (fix: kubernetes/kubernetes#127976)",
+    on_kubelet=False,  # the EndpointSlice controller resolves the port name
 )
 SIDECAR_RESIZE_POLICY = Feature(
     "sidecar-resize-policy",
+    "resize of sidecars",
     "resizePolicy on a native sidecar",
     (1, 33),
     (((1, 33), "beta"),),
@@ -88,6 +97,7 @@ SIDECAR_RESIZE_POLICY = Feature(
 )
 INIT_RESIZE_POLICY = Feature(
     "init-resize-policy",
+    "resize of init containers",
     "resizePolicy on a plain init container (NotRequired only)",
     (1, 33),
     (((1, 33), "beta"),),
@@ -96,7 +106,8 @@ INIT_RESIZE_POLICY = Feature(
 )
 RESTART_RULES = Feature(
     "restart-rules",
-    "containers[].restartPolicy + restartPolicyRules (action Restart)",
+    "restart rules",
+    "a container's restartPolicy, restartPolicyRules action Restart",
     (1, 35),
     (((1, 34), "alpha"), ((1, 35), "beta")),
     "ContainerRestartRules",
@@ -104,6 +115,7 @@ RESTART_RULES = Feature(
 )
 RESTART_ALL = Feature(
     "restart-all",
+    "restart all containers",
     "restartPolicyRules action RestartAllContainers",
     (1, 36),
     (((1, 35), "alpha"), ((1, 36), "beta")),
@@ -112,6 +124,7 @@ RESTART_ALL = Feature(
 )
 STOP_SIGNALS = Feature(
     "stop-signals",
+    "stop signals",
     "lifecycle.stopSignal",
     (1, 33),
     (((1, 33), "alpha"),),
@@ -155,6 +168,12 @@ class KubeletFix(NamedTuple):
             if patch[:2] == minor:
                 return None if len(version) < 3 else version >= patch
         return False
+
+    @property
+    def ref(self) -> str:
+        """``kubernetes/kubernetes#132826``: the issue, as GitHub writes it."""
+        url = self.source.split(" ", 1)[0].removeprefix("https://github.com/")
+        return url.replace("/issues/", "#")
 
     def advice(self) -> str:
         """``1.33.6 or newer on 1.33, 1.34.2 on 1.34, any 1.35``."""
