@@ -136,6 +136,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                         "stopDelaySeconds": dict(plan.stopping.stop_delays),
                         "stopSignals": dict(plan.stopping.stop_signals),
                         "retryOnExitCodes": {k: list(v) for k, v in plan.stopping.retry_exit_codes.items()},
+                        "restartAllOnExitCodes": {k: list(v) for k, v in plan.stopping.restart_all_exit_codes.items()},
                         "waitFor": [d.text for d in plan.waits.dependencies],
                         "waitTimeout": plan.waits.timeout if plan.waits else None,
                         "resources": {

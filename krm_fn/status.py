@@ -90,7 +90,8 @@ def steps(pod: Mapping[str, Any]) -> list[StepStatus]:
         if failed_init and state == "waiting":
             out.append(StepStatus(ctr["name"], role, "skipped", None, f"never started: {failed_init} failed"))
             continue
-        out.append(StepStatus(ctr["name"], role, state, code, _step_detail(own, state, reason), restarts))
+        detail = _rule_detail(ctr, own) or _step_detail(own, state, reason)
+        out.append(StepStatus(ctr["name"], role, state, code, detail, restarts))
         if state == "failed" and never and failed_init is None:
             failed_init = ctr["name"]
     wrapped = {
@@ -106,7 +107,8 @@ def steps(pod: Mapping[str, Any]) -> list[StepStatus]:
         if failed_init and state == "waiting":
             out.append(StepStatus(ctr["name"], role, "skipped", None, f"never started: {failed_init} failed"))
         else:
-            out.append(StepStatus(ctr["name"], role, state, code, _step_detail(own, state, reason), _restarts(own)))
+            detail = _rule_detail(ctr, own) or _step_detail(own, state, reason)
+            out.append(StepStatus(ctr["name"], role, state, code, detail, _restarts(own)))
     return _settle(pod, out)
 
 
@@ -132,6 +134,35 @@ def _restart_detail(status: Mapping[str, Any] | None, reason: str) -> str:
     last = _last_end(status)
     text = f"restarted {count} time{'s' if count > 1 else ''}" + (f" (last ended: {last})" if last else "")
     return f"{reason}; {text}" if reason else text
+
+
+def _rule_detail(container: Mapping[str, Any], status: Mapping[str, Any] | None) -> str:
+    """When the step's last run ended on a code one of its ``restartPolicyRules`` names: what that rule did.
+
+    ``Restart`` (``retry-on-exit-codes``) restarted the step alone; ``RestartAllContainers``
+    (``restart-all-on-exit-codes``) reran every container of the Pod from the first, which also counts a restart
+    on each of them.
+    """
+    last = ((status or {}).get("lastState") or {}).get("terminated") or {}
+    code = last.get("exitCode")
+    if not isinstance(code, int) or not _restarts(status):
+        return ""
+    for rule in container.get("restartPolicyRules") or ():
+        codes = (rule.get("exitCodes") or {}) if isinstance(rule, Mapping) else {}
+        listed = code in (codes.get("values") or ())
+        if listed != (codes.get("operator", "In") == "In"):
+            continue  # Kubernetes goes on to the next rule
+        if rule.get("action") == "RestartAllContainers":
+            return f"exit {code} reran every step in place (RestartAllContainers), {_times(status)} so far"
+        if rule.get("action") == "Restart":
+            return f"restarted in place after exit {code} (its restart rule), {_times(status)} so far"
+        return ""
+    return ""
+
+
+def _times(status: Mapping[str, Any] | None) -> str:
+    count = _restarts(status)
+    return f"{count} time{'s' if count != 1 else ''}"
 
 
 def _step_detail(status: Mapping[str, Any] | None, state: str, reason: str) -> str:
@@ -204,6 +235,9 @@ def verdict(pod: Mapping[str, Any], found: list[StepStatus]) -> str:
         return f"the Pod is still trying: step {retrying.name} {retrying.detail}"
     restarted = [f"{s.name} {s.restarts}" for s in found if s.role == "sidecar" and s.restarts]
     note = f" (sidecar restarts: {', '.join(restarted)})" if restarted else ""
+    rerun = next((s for s in found if "reran every step" in s.detail), None)
+    if rerun is not None:
+        note += f"; {rerun.name}'s {rerun.detail}"
     return f"the Pod is still running{note}"
 
 

@@ -135,3 +135,14 @@ def test_parse_version():
     assert preflight.parse_version("v1.33.4") == (1, 33, 4)
     assert preflight.parse_version("1.31") == (1, 31)
     assert preflight.parse_version("1") is None and preflight.parse_version("1.x") is None
+
+
+def test_plan_shows_the_restart_all_rules():
+    ran = command(["plan", "--config", str(RESTART_ALL / "config.yaml"), str(RESTART_ALL / "input.yaml")])
+    assert "process exiting with 75 restarts every container in place (the sequence reruns from its first step)" in (
+        ran.stdout
+    )
+    ran = command(["plan", "-o", "json", "--config", str(RESTART_ALL / "config.yaml"), str(RESTART_ALL / "input.yaml")])
+    template = json.loads(ran.stdout)[0]["podTemplates"][0]
+    assert template["restartAllOnExitCodes"] == {"process": [75], "upload": [75], "watcher": [88]}
+    assert template["retryOnExitCodes"] == {"upload": [42]}

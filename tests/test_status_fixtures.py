@@ -3,7 +3,8 @@
 The statuses are written by hand from the API types (see ``tests/status/README.md``): no kubelet runs here. Each
 case is one situation a user meets with a sequenced Job: a sidecar stopped after the steps (143, or 137 after the
 grace period), a sidecar that restarted, a step killed for memory (with restartPolicy Never, and restarting under
-OnFailure), and an evicted Pod. ``UPDATE_GOLDEN=1`` rewrites the ``.txt`` files and fails, so they are read.
+OnFailure), an evicted Pod, and steps rerun in place by a RestartAllContainers rule. ``UPDATE_GOLDEN=1``
+rewrites the ``.txt`` files and fails, so they are read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ EXIT = {
     "job-step-oomkilled": 1,
     "job-step-oomkilled-onfailure": 0,
     "job-evicted": 1,
+    "job-rerun-in-place": 0,
 }
 
 
