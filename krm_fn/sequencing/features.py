@@ -104,6 +104,7 @@ INIT_RESIZE_POLICY = Feature(
     "InPlacePodVerticalScaling",
     "https://github.com/kubernetes/enhancements/tree/master/keps/sig-node/1287-in-place-update-pod-resources",
 )
+#: Gate history from kube_features.go (1.35): alpha 1.34, beta and on by default 1.35.
 RESTART_RULES = Feature(
     "restart-rules",
     "restart rules",
@@ -113,6 +114,11 @@ RESTART_RULES = Feature(
     "ContainerRestartRules",
     "https://github.com/kubernetes/enhancements/tree/master/keps/sig-node/5307-container-restart-policy",
 )
+#: kube_features.go of 1.35 has the gate alpha and off in 1.35; beta and on by default in 1.36 is the KEP's milestone
+#: (kep.yaml) and the 1.36 release. Both the API server and every kubelet need it; with NodeDeclaredFeatures on, the
+#: scheduler places such a Pod only on nodes that declare it (component-helpers nodedeclaredfeatures,
+#: restartallcontainers). Kubernetes' node e2e tests put the rule on a regular container, an init container and a
+#: native sidecar (test/e2e_node, "Pod Extended (RestartAllContainers)").
 RESTART_ALL = Feature(
     "restart-all",
     "restart all containers",
