@@ -38,6 +38,8 @@ class WorkloadView:
     rbac_lines: list[str] = field(default_factory=list)
     rbac_grants: list[waits_rbac.Grant] = field(default_factory=list)
     rbac_there: bool = False  # the input has that Role and RoleBinding already, as seq-fn would write them
+    #: The startup gate each sidecar or start-order container got.
+    gates: list[str] = field(default_factory=list)
     #: What each written pod spec needs from the cluster (see :mod:`krm_fn.sequencing.preflight`).
     needs: dict[str, preflight.Preflight] = field(default_factory=dict)
     #: The version ``plan --kubernetes-version`` asks about, with its patch release when given.
@@ -101,6 +103,7 @@ def _views(
         view.rbac = list(outcome.added)
         view.rbac_lines = waits_rbac.describe(outcome.grants, obj)
         view.rbac_grants = list(outcome.grants)
+        view.gates = list(outcome.gates)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
             view.needs = {
@@ -147,6 +150,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                     }
                     for path, plan in view.plans
                 ],
+                "startupGates": view.gates,
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
                 "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
@@ -202,6 +206,8 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(f"    {line}" for line in preflight.describe(view.needs.get(path, preflight.NOTHING)))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
+        if view.gates:
+            lines.append(f"  startup gates: {'; '.join(view.gates)}")
         if view.rbac_lines:
             there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
             lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")

@@ -7,11 +7,14 @@ never answers (the kubelet would then kill the proxy when the budget runs out).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from krm_fn.sequencing import known_sidecars
+from tests.support.run import command
 
 PROXY = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.15.0"
 
@@ -83,3 +86,17 @@ def test_every_derived_endpoint_names_its_source_in_the_project():
     for source in (known_sidecars.LINKERD_SOURCE, known_sidecars.ISTIO_SOURCE, known_sidecars.CLOUD_SQL_SOURCE):
         assert source.startswith("https://github.com/")
     assert set(known_sidecars.gated_labels()) <= {k.label for k in known_sidecars.KNOWN}
+
+
+def test_plan_shows_the_gate_each_known_proxy_got():
+    case = Path(__file__).parent.parent / "golden" / "known-proxy-startup-gates" / "input.yaml"
+    ran = command(["plan", str(case)])
+    assert "startup gates: linkerd-proxy: startupProbe on its readiness endpoint /ready on port 4191" in ran.stdout
+    assert "startup gates: cloud-sql-proxy: process start only" in ran.stdout
+    gates = {
+        view["resourceRef"]["name"]: view["startupGates"]
+        for view in json.loads(command(["plan", "-o", "json", str(case)]).stdout)
+    }
+    assert gates["api"] == [
+        "istio-proxy: startupProbe on its readiness endpoint /healthz/ready on port 15021, every 1 s for up to 2m"
+    ]
