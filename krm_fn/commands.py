@@ -29,7 +29,7 @@ USAGE = f"""\
 {NAME} --argocd-parameters [--config CONFIG.yaml] DIR
                                          standalone, with an Argo CD application's plugin parameters
 {NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
-{NAME} plan [--all] [--config CONFIG.yaml] [--output text|json|mermaid] [FILE|DIR|-]...
+{NAME} plan [--all] [--config CONFIG.yaml] [--kubernetes-version 1.31] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
 {NAME} explain [TOPIC]                   what an error means and the ways out (the topic its message names)
@@ -252,18 +252,32 @@ def _plan(args: Sequence[str]) -> int:
     parser.add_argument("--config", metavar="CONFIG.yaml", help="functionConfig (SequenceContainers or ConfigMap)")
     _add_all(parser)
     parser.add_argument("-o", "--output", choices=("text", "json", "mermaid"), default="text")
+    parser.add_argument("--kubernetes-version", metavar="1.31",
+                        help="plan for this version (kubernetesVersion) and say whether the output runs on it; "
+                        "a patch release (1.33.4) also checks the kubelet fixes")  # fmt: skip
     options = parser.parse_args(args)
     from krm_fn import planview
+    from krm_fn.sequencing import preflight
 
+    asked = None
+    if options.kubernetes_version is not None:
+        asked = preflight.parse_version(options.kubernetes_version)
+        if asked is None:
+            parser.error(
+                f"--kubernetes-version must be a version such as 1.31 or 1.33.4, not {options.kubernetes_version!r}"
+            )
     try:
         docs, config = _read_inputs(options.files or ["-"], options.config, select_all=options.all)
     except _Refused as refused:
         return refused.exit_code
+    if asked is not None:
+        config = config._replace(kubernetes_version=(asked[0], asked[1]))
     read = [(d.obj, where) for d, where in zip(docs, _file_refs(docs), strict=True) if d.obj is not None]
-    views = planview.build([obj for obj, _ in read], config, [where for _, where in read])
+    views = planview.build([obj for obj, _ in read], config, [where for _, where in read], asked)
     render = {"text": planview.as_text, "json": planview.as_json, "mermaid": planview.as_mermaid}[options.output]
     sys.stdout.write(render(views))
-    return 1 if any(f["severity"] == "error" for v in views for f in v.findings) else 0
+    errors = any(f["severity"] == "error" for v in views for f in v.findings)
+    return 1 if errors or not planview.runs_on_asked(views) else 0
 
 
 def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | None]:

@@ -15,9 +15,10 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
-from krm_fn.sequencing import lifecycle, planning, resources, strategies, transformer, waits_rbac, workloads
+from krm_fn.sequencing import lifecycle, planning, preflight, resources, strategies, transformer, waits_rbac, workloads
 from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
+from krm_fn.sequencing.features import Patch, Version
 from krm_fn.sequencing.resources import PodResources
 
 
@@ -37,6 +38,12 @@ class WorkloadView:
     rbac_lines: list[str] = field(default_factory=list)
     rbac_grants: list[waits_rbac.Grant] = field(default_factory=list)
     rbac_there: bool = False  # the input has that Role and RoleBinding already, as seq-fn would write them
+    #: The startup gate each sidecar or start-order container got.
+    gates: list[str] = field(default_factory=list)
+    #: What each written pod spec needs from the cluster (see :mod:`krm_fn.sequencing.preflight`).
+    needs: dict[str, preflight.Preflight] = field(default_factory=dict)
+    #: The version ``plan --kubernetes-version`` asks about, with its patch release when given.
+    asked: Version | Patch | None = None
 
     @property
     def title(self) -> str:
@@ -46,7 +53,10 @@ class WorkloadView:
 
 
 def build(
-    items: Sequence[Any], config: SequenceConfig, files: Sequence[Mapping[str, Any] | None] | None = None
+    items: Sequence[Any],
+    config: SequenceConfig,
+    files: Sequence[Mapping[str, Any] | None] | None = None,
+    asked: Version | Patch | None = None,
 ) -> list[WorkloadView]:
     """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown).
 
@@ -66,6 +76,7 @@ def build(
                 view.findings.append(_finding(result))
     present = across.rbac.present()
     for view in views:
+        view.asked = asked
         clash = any(f["severity"] == "error" for f in view.findings)
         view.rbac_there = bool(view.rbac) and not clash and all(id(obj) in present for obj in view.rbac)
     return views
@@ -92,8 +103,12 @@ def _views(
         view.rbac = list(outcome.added)
         view.rbac_lines = waits_rbac.describe(outcome.grants, obj)
         view.rbac_grants = list(outcome.grants)
+        view.gates = list(outcome.gates)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
+            view.needs = {
+                t.path: preflight.check(t.spec, t.path) for t in workloads.pod_templates(outcome.changed, info)
+            }
         elif outcome.decision is not None and not outcome.decision.selected:
             view.skipped = outcome.decision.describe()
         elif not outcome.plans and not any(f["severity"] == "error" for f in view.findings):
@@ -124,15 +139,18 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                         "stopDelaySeconds": dict(plan.stopping.stop_delays),
                         "stopSignals": dict(plan.stopping.stop_signals),
                         "retryOnExitCodes": {k: list(v) for k, v in plan.stopping.retry_exit_codes.items()},
+                        "restartAllOnExitCodes": {k: list(v) for k, v in plan.stopping.restart_all_exit_codes.items()},
                         "waitFor": [d.text for d in plan.waits.dependencies],
                         "waitTimeout": plan.waits.timeout if plan.waits else None,
                         "resources": {
                             "before": _resources_json(view.before.get(path)),
                             "after": _resources_json(view.after.get(path)),
                         },
+                        "needs": preflight.as_json(view.needs[path], view.asked) if path in view.needs else None,
                     }
                     for path, plan in view.plans
                 ],
+                "startupGates": view.gates,
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
                 "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
@@ -186,7 +204,10 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             if plan.waits:
                 lines.append(f"    {wait_for.describe(plan.waits.dependencies, plan.waits.timeout)}")
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
+            lines.extend(f"    {line}" for line in preflight.describe(view.needs.get(path, preflight.NOTHING)))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
+        if view.gates:
+            lines.append(f"  startup gates: {'; '.join(view.gates)}")
         if view.rbac_lines:
             there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
             lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")
@@ -200,7 +221,24 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             for f in view.findings
         )
         blocks.append("\n".join(lines))
+    asked = views[0].asked if views else None
+    needed, _ = preflight.summary(_needs(views), asked)
+    if asked is not None and any(f["severity"] == "error" for view in views for f in view.findings):
+        needed.append(
+            f"on Kubernetes {'.'.join(map(str, asked))}: no: seq-fn cannot write every workload for it (errors above)"
+        )
+    if needed:
+        blocks.append("\n".join(needed))
     return "\n\n".join(blocks) + "\n" if blocks else "no pod-bearing workloads\n"
+
+
+def _needs(views: Sequence[WorkloadView]) -> list[tuple[str, preflight.Preflight]]:
+    return [(view.title, found) for view in views for found in view.needs.values()]
+
+
+def runs_on_asked(views: Sequence[WorkloadView]) -> bool:
+    """Whether the output runs on the version ``plan --kubernetes-version`` asks about (True when none is asked)."""
+    return preflight.summary(_needs(views), views[0].asked if views else None)[1]
 
 
 def _resource_lines(before: PodResources | None, after: PodResources | None) -> list[str]:

@@ -162,7 +162,7 @@ def test_steps_after_a_failed_init_step_show_as_skipped():
     pod = live_pod("job-chain", {"extract": done(2), "transform": WAITING, "load": WAITING})
     ran, found = status_of(pod)
     assert ran.code == 1
-    assert (found["transform"]["state"], found["transform"]["detail"]) == ("skipped", "after extract failed")
+    assert (found["transform"]["state"], found["transform"]["detail"]) == ("skipped", "never started: extract failed")
     assert found["load"]["state"] == "skipped", "the main container never starts either"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from krm_fn.sequencing import features
+
 GROUP = "seq-fn.dev"
 API_VERSION = f"{GROUP}/v1alpha1"
 CONFIG_KIND = "SequenceContainers"
@@ -24,7 +26,8 @@ START_TIMEOUT_PREFIX = f"{GROUP}/start-timeout."
 STOP_DELAY_PREFIX = f"{GROUP}/stop-delay."
 STOP_SIGNAL_PREFIX = f"{GROUP}/stop-signal."
 RETRY_PREFIX = f"{GROUP}/retry-on-exit-codes."
-LIFECYCLE_PREFIXES = (STOP_DELAY_PREFIX, STOP_SIGNAL_PREFIX, RETRY_PREFIX)
+RESTART_ALL_PREFIX = f"{GROUP}/restart-all-on-exit-codes."
+LIFECYCLE_PREFIXES = (STOP_DELAY_PREFIX, STOP_SIGNAL_PREFIX, RETRY_PREFIX, RESTART_ALL_PREFIX)
 #: Dependencies outside the Pod, waited for by one init container (see :mod:`krm_fn.sequencing.waits`).
 WAIT_FOR = f"{GROUP}/wait-for"
 WAIT_TIMEOUT = f"{GROUP}/wait-timeout"
@@ -41,19 +44,21 @@ EXPLAIN = "seq-fn explain"
 FORBIDDEN_ON_INIT = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
 #: Native sidecars accept probes and lifecycle, but ``resizePolicy`` only from this version on (in-place resize
 #: beta); plain init containers accept it from then too, except an entry with ``restartPolicy: RestartContainer``.
-SIDECAR_RESIZE_POLICY_SINCE = (1, 33)
-INIT_RESIZE_POLICY_SINCE = (1, 33)
+SIDECAR_RESIZE_POLICY_SINCE = features.SIDECAR_RESIZE_POLICY.since
+INIT_RESIZE_POLICY_SINCE = features.INIT_RESIZE_POLICY.since
 #: ``lifecycle.preStop.sleep`` (PodLifecycleSleepAction) is beta and on by default from this version.
-PRESTOP_SLEEP_SINCE = (1, 30)
+PRESTOP_SLEEP_SINCE = features.SLEEP_ACTION.since
 #: ``lifecycle.stopSignal`` (ContainerStopSignals) exists from this version, alpha and off by default.
-STOP_SIGNAL_SINCE = (1, 33)
-STOP_SIGNAL_FEATURE = "ContainerStopSignals"
+STOP_SIGNAL_SINCE = features.STOP_SIGNALS.since
+STOP_SIGNAL_FEATURE = features.STOP_SIGNALS.gate
 #: Per-container ``restartPolicy`` with ``restartPolicyRules`` (ContainerRestartRules, KEP-5307): beta, on by default.
-RESTART_RULES_SINCE = (1, 35)
+RESTART_RULES_SINCE = features.RESTART_RULES.since
+#: ``RestartAllContainers`` as a ``restartPolicyRules`` action (KEP-5532): beta, on by default.
+RESTART_ALL_SINCE = features.RESTART_ALL.since
 #: What Kubernetes gives a Pod to stop when ``terminationGracePeriodSeconds`` is not set.
 DEFAULT_GRACE_SECONDS = 30
 #: Native sidecars (init containers with ``restartPolicy: Always``) are on by default from this version.
-NATIVE_SIDECARS_SINCE = (1, 29)
+NATIVE_SIDECARS_SINCE = features.NATIVE_SIDECARS.since
 DEFAULT_KUBERNETES_VERSION = "1.29"
 #: Alpha Kubernetes features the functionConfig can declare enabled on every cluster (``alphaFeatures``).
 ALPHA_FEATURES = (STOP_SIGNAL_FEATURE,)

@@ -17,7 +17,10 @@ _KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED, c.WAI
 
 
 class Stopping(NamedTuple):
-    """How named containers stop and restart: ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>``.
+    """How named containers stop and restart: stop delays and signals, retries, restarts of the whole Pod.
+
+    The annotations are ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>`` and
+    ``restart-all-on-exit-codes.<c>``.
 
     Each asks for something of its own (a one-container workload can ask for it too), so planning lets a
     workload through when any is set. Values are parsed and checked here; where each may go is the
@@ -27,6 +30,8 @@ class Stopping(NamedTuple):
     stop_delays: Mapping[str, int] = MappingProxyType({})
     stop_signals: Mapping[str, str] = MappingProxyType({})
     retry_exit_codes: Mapping[str, tuple[int, ...]] = MappingProxyType({})
+    #: Containers whose exit with one of these codes restarts every container of the Pod (RestartAllContainers).
+    restart_all_exit_codes: Mapping[str, tuple[int, ...]] = MappingProxyType({})
     paths: Mapping[str, str] = MappingProxyType({})
 
     def path(self, key: str) -> str | None:
@@ -34,7 +39,7 @@ class Stopping(NamedTuple):
         return self.paths.get(key)
 
     def __bool__(self) -> bool:
-        return bool(self.stop_delays or self.stop_signals or self.retry_exit_codes)
+        return bool(self.stop_delays or self.stop_signals or self.retry_exit_codes or self.restart_all_exit_codes)
 
     def names(self) -> dict[str, str]:
         """Every container named, with the annotation key that names it (the first, by key order)."""
@@ -43,6 +48,7 @@ class Stopping(NamedTuple):
             (c.STOP_DELAY_PREFIX, self.stop_delays),
             (c.STOP_SIGNAL_PREFIX, self.stop_signals),
             (c.RETRY_PREFIX, self.retry_exit_codes),
+            (c.RESTART_ALL_PREFIX, self.restart_all_exit_codes),
         ):
             for name in values:
                 found.setdefault(name, prefix + name)
@@ -145,10 +151,11 @@ _MAX_EXIT_CODES = 255
 
 
 def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) -> Stopping:
-    """The stop-delay, stop-signal and retry-on-exit-codes annotations, each value checked."""
+    """The stop-delay, stop-signal, retry-on-exit-codes and restart-all-on-exit-codes annotations, each checked."""
     delays: dict[str, int] = {}
     signals: dict[str, str] = {}
     retries: dict[str, tuple[int, ...]] = {}
+    restart_all: dict[str, tuple[int, ...]] = {}
     for key, value in merged.items():
         if key.startswith(c.STOP_DELAY_PREFIX):
             seconds = whole_seconds(value)
@@ -171,7 +178,7 @@ def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report:
                 )
             else:
                 signals[key.removeprefix(c.STOP_SIGNAL_PREFIX)] = signal
-        elif key.startswith(c.RETRY_PREFIX):
+        elif key.startswith((c.RETRY_PREFIX, c.RESTART_ALL_PREFIX)):
             codes = _exit_codes(value)
             if codes is None:
                 report.error(
@@ -180,10 +187,18 @@ def _parse_stopping(merged: Mapping[str, str], paths: Mapping[str, str], report:
                     paths[key],
                     topic="annotations",
                 )
-            else:
+            elif key.startswith(c.RETRY_PREFIX):
                 retries[key.removeprefix(c.RETRY_PREFIX)] = codes
+            else:
+                restart_all[key.removeprefix(c.RESTART_ALL_PREFIX)] = codes
     mine = {k: v for k, v in paths.items() if k.startswith(c.LIFECYCLE_PREFIXES)}
-    return Stopping(stop_delays=delays, stop_signals=signals, retry_exit_codes=retries, paths=mine)
+    return Stopping(
+        stop_delays=delays,
+        stop_signals=signals,
+        retry_exit_codes=retries,
+        restart_all_exit_codes=restart_all,
+        paths=mine,
+    )
 
 
 def _exit_codes(value: str) -> tuple[int, ...] | None:

@@ -10,7 +10,13 @@ version on, so each is checked against ``kubernetesVersion``:
 - ``stop-signal.<c>`` writes ``lifecycle.stopSignal`` (ContainerStopSignals, alpha since 1.33: only when the
   functionConfig lists it in ``alphaFeatures``), which also needs ``spec.os.name``;
 - ``retry-on-exit-codes.<c>`` writes ``restartPolicy: Never`` plus a ``restartPolicyRules`` entry restarting the
-  container in place on those codes (ContainerRestartRules, KEP-5307, on from 1.35).
+  container in place on those codes (ContainerRestartRules, KEP-5307, on from 1.35);
+- ``restart-all-on-exit-codes.<c>`` writes a ``restartPolicyRules`` entry with the action ``RestartAllContainers``
+  (KEP-5532, beta and on from 1.36): the kubelet stops every container and runs the Pod again from its first init
+  container, in the same Pod (same UID, IP and volumes), so the steps rerun in order. Kubernetes accepts it on a
+  step that is an init container, on the main container, and on a native sidecar (the one rule a sidecar may
+  carry); the container's ``restartPolicy`` is written out as it already behaves, since rules require one. Under
+  the entrypoint strategy it is refused: the steps' post files live on emptyDirs that survive the restart.
 """
 
 from __future__ import annotations
@@ -78,7 +84,7 @@ def apply(
     where = placed(template)
     _stop_delays(template, plan, where, config=config, report=report)
     _stop_signals(template, plan, where, config=config, report=report)
-    _retries(obj, template, plan, where, config=config, report=report)
+    _restart_rules(obj, template, plan, where, config=config, report=report)
 
 
 def describe(plan: Plan) -> list[str]:
@@ -89,6 +95,11 @@ def describe(plan: Plan) -> list[str]:
     out += [
         f"{name} restarts in place on exit code{'s' if len(codes) > 1 else ''} {', '.join(map(str, codes))}"
         for name, codes in stopping.retry_exit_codes.items()
+    ]
+    out += [
+        f"{name} exiting with {', '.join(map(str, codes))} restarts every container in place (the sequence "
+        "reruns from its first step)"
+        for name, codes in stopping.restart_all_exit_codes.items()
     ]
     if stopping.stop_delays:
         out.append(f"terminationGracePeriodSeconds raised by {grace_added(plan)}s to cover the stop delays")
@@ -240,7 +251,16 @@ def _stop_signals(
         objects.ensure_mapping(spot.container, "lifecycle")["stopSignal"] = signal
 
 
-def _retries(
+class _Rules(NamedTuple):
+    """The restart rules one container gets, and the restartPolicy that must stand beside them."""
+
+    spot: Placed
+    policy: str
+    rules: list[dict[str, Any]]
+    keys: list[str]
+
+
+def _restart_rules(
     obj: Mapping[str, Any],
     template: PodTemplate,
     plan: Plan,
@@ -249,9 +269,14 @@ def _retries(
     config: SequenceConfig,
     report: Report,
 ) -> None:
+    """``retry-on-exit-codes`` (action Restart) and ``restart-all-on-exit-codes`` (RestartAllContainers).
+
+    Both become ``restartPolicyRules`` entries of the same container, which Kubernetes evaluates in order, so they
+    are gathered per container and written once, with the ``restartPolicy`` the API server requires beside them.
+    """
+    wanted: dict[str, _Rules] = {}
     for name, codes in plan.stopping.retry_exit_codes.items():
         key = c.RETRY_PREFIX + name
-        spot = where[name]
         if _too_old(
             "a container restartPolicy with restartPolicyRules",
             c.RESTART_RULES_SINCE,
@@ -260,7 +285,8 @@ def _retries(
             config=config,
             report=report,
         ):
-            return
+            break
+        spot = where[name]
         reason = _why_no_retry(plan, spot)
         if reason:
             report.error(f"{key}: {reason}", plan.stopping.path(key), topic="retries")
@@ -272,18 +298,84 @@ def _retries(
                 plan.stopping.path(key),
             )
             continue
-        container = spot.container
-        if "restartPolicy" in container or "restartPolicyRules" in container:
+        _add_rule(wanted, spot, "Never", key, _rule("Restart", codes))
+    for name, codes in plan.stopping.restart_all_exit_codes.items():
+        key = c.RESTART_ALL_PREFIX + name
+        if _too_old(
+            "the restartPolicyRules action RestartAllContainers",
+            c.RESTART_ALL_SINCE,
+            key=key,
+            stopping=plan.stopping,
+            config=config,
+            report=report,
+        ):
+            break
+        if plan.strategy is Strategy.ENTRYPOINT:
             report.error(
-                f"{key}: {name!r} already sets restartPolicy or restartPolicyRules: keep those or the annotation",
-                f"{spot.path}.restartPolicy",
+                f"{key}: under strategy entrypoint every step's post file stays on its emptyDir when Kubernetes "
+                "restarts the Pod's containers in place, so the rerun steps would not wait for each other: use "
+                "strategy init-containers, where Kubernetes itself reruns the init containers in order",
+                plan.stopping.path(key),
                 topic="retries",
             )
             continue
-        objects.set_key(container, "restartPolicy", "Never", before=podspec.key_after(container, "image"))
-        rules = [{"action": "Restart", "exitCodes": {"operator": "In", "values": list(codes)}}]
-        objects.set_key(container, "restartPolicyRules", rules, before=podspec.key_after(container, "restartPolicy"))
-        _warn_pod_failure_policy(obj, name, codes, report)
+        spot = where[name]
+        _add_rule(wanted, spot, _restart_all_policy(spot, template), key, _rule("RestartAllContainers", codes))
+    for name, found in wanted.items():
+        _write_rules(obj, name, found, plan=plan, report=report)
+
+
+def _rule(action: str, codes: tuple[int, ...]) -> dict[str, Any]:
+    return {"action": action, "exitCodes": {"operator": "In", "values": list(codes)}}
+
+
+def _add_rule(wanted: dict[str, _Rules], spot: Placed, policy: str, key: str, rule: dict[str, Any]) -> None:
+    name = str(spot.container["name"])
+    found = wanted.setdefault(name, _Rules(spot, policy, [], []))
+    found.rules.append(rule)
+    found.keys.append(key)
+
+
+def _restart_all_policy(spot: Placed, template: PodTemplate) -> str:
+    """The restartPolicy a container keeps beside a RestartAllContainers rule: what it has now, made explicit.
+
+    A native sidecar stays ``Always``; a plain init container in a Pod that restarts containers acts as
+    ``OnFailure``; a container follows the Pod. Codes no rule names keep behaving as they did.
+    """
+    if spot.place is Place.SIDECAR:
+        return "Always"
+    pod = template.restart_policy or "Always"
+    if spot.place is Place.PLAIN_INIT:
+        return "Never" if pod == "Never" else "OnFailure"
+    return pod
+
+
+def _write_rules(obj: Mapping[str, Any], name: str, found: _Rules, *, plan: Plan, report: Report) -> None:
+    """Write one container's rules; refuse codes two rules share, and rules the user already set."""
+    stopping, spot = plan.stopping, found.spot
+    codes = [code for rule in found.rules for code in rule["exitCodes"]["values"]]
+    shared = sorted({code for code in codes if codes.count(code) > 1})
+    if shared:
+        report.error(
+            f"{' and '.join(found.keys)} both name exit code {', '.join(map(str, shared))} for {name!r}: "
+            "Kubernetes acts on the first rule that matches, so say which one you mean",
+            stopping.path(found.keys[-1]),
+            topic="retries",
+        )
+        return
+    container = spot.container
+    own_policy = "restartPolicy" in container and spot.place is not Place.SIDECAR
+    if own_policy or "restartPolicyRules" in container:
+        report.error(
+            f"{found.keys[0]}: {name!r} already sets restartPolicy or restartPolicyRules: keep those or the annotation",
+            f"{spot.path}.restartPolicy",
+            topic="retries",
+        )
+        return
+    if spot.place is not Place.SIDECAR:
+        objects.set_key(container, "restartPolicy", found.policy, before=podspec.key_after(container, "image"))
+    objects.set_key(container, "restartPolicyRules", found.rules, before=podspec.key_after(container, "restartPolicy"))
+    _warn_pod_failure_policy(obj, name, tuple(codes), report)
 
 
 def _why_no_retry(plan: Plan, spot: Placed) -> str:
@@ -300,7 +392,10 @@ def _why_no_retry(plan: Plan, spot: Placed) -> str:
             "init container Kubernetes restarts before the next starts"
         )
     if spot.place is Place.SIDECAR:
-        return "a native sidecar restarts on every exit, and Kubernetes refuses restartPolicyRules on one"
+        return (
+            "a native sidecar restarts on every exit, and Kubernetes accepts no Restart rule on one (to restart "
+            "the whole Pod when it exits with a code, use seq-fn.dev/restart-all-on-exit-codes)"
+        )
     return ""
 
 

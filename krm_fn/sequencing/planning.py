@@ -74,7 +74,8 @@ def plan(
         )
         return None
     order = _order(steps, sidecars, asked, report)
-    _check_stopping_names(asked, names, report)
+    own_init = [str(i["name"]) for i in template.spec.get("initContainers") or () if isinstance(i, Mapping)]
+    _check_stopping_names(asked, names, own_init, report)
     if order is None or (len(order) == 1 and not sidecars and not asked.stopping and not asked.waits):
         return None
     strategy = _strategy(intent, asked, config, report)
@@ -167,10 +168,15 @@ def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
     return asked._replace(timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
 
 
-def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:
-    """Stop and retry annotations must name a container of this pod spec (a step or a sidecar)."""
+def _check_stopping_names(asked: Directives, names: Sequence[str], own_init: Sequence[str], report: Report) -> None:
+    """Stop and retry annotations must name a container of this pod spec (a step or a sidecar).
+
+    ``restart-all-on-exit-codes`` may also name one of the workload's own init containers: the init container that
+    takes the next item from a queue, or a watcher sidecar the user declared, are what KEP-5532 was made for.
+    """
+    restart_all = {c.RESTART_ALL_PREFIX + name for name in own_init}
     for name, key in asked.stopping.names().items():
-        if name not in names:
+        if name not in names and key not in restart_all:
             report.error(
                 f"{key} names {name!r}, which is not a container (containers: {', '.join(names)})",
                 asked.path(key),

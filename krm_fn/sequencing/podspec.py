@@ -13,7 +13,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import durations
+from krm_fn.sequencing import durations, known_sidecars
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
@@ -236,12 +236,36 @@ def make_native_sidecar(
             f"{durations.as_text(budget)}"
         )
         return
+    ready = known_sidecars.ready_endpoint(container)
+    if isinstance(ready, known_sidecars.Ready):
+        budget = START_BUDGET_SECONDS if start_timeout is None else start_timeout
+        probe = {
+            "httpGet": {"path": ready.path, "port": ready.port},
+            "periodSeconds": GATE_PERIOD_SECONDS,
+            "failureThreshold": max(1, math.ceil(budget / GATE_PERIOD_SECONDS)),
+        }
+        objects.set_key(container, "startupProbe", probe, before=_probe_place(container))
+        report.note(
+            f"{name}: startupProbe on its readiness endpoint {ready.path} on port {ready.port}, every "
+            f"{GATE_PERIOD_SECONDS} s for up to {durations.as_text(budget)}"
+        )
+        return
     report.note(f"{name}: process start only")
+    why = f" ({ready})" if ready else ""
     report.warn(
         f"container {name!r} has no startupProbe or readinessProbe: the next container starts as soon "
-        f"as {name!r} is running, not when it is ready",
+        f"as {name!r} is running, not when it is ready{why}",
         path,
     )
+
+
+#: Keys that, in a container written by hand, usually come after the probes: a derived probe goes before them.
+_AFTER_PROBES = ("resources", "securityContext", "volumeMounts", "volumeDevices", "terminationMessagePath")
+
+
+def _probe_place(container: Mapping[str, Any]) -> str | None:
+    """Where a new startupProbe goes: before the first key that usually follows the probes, else at the end."""
+    return next((key for key in container if key in _AFTER_PROBES), None)
 
 
 def key_after(mapping: Mapping[str, Any], key: str) -> str | None:

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
-from krm_fn.sequencing import workloads
+from krm_fn.sequencing import features, workloads
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.report import Finding
 
 #: From this version on, a Service's named targetPort resolves to a port of a native sidecar.
-NAMED_PORT_ON_SIDECAR_SINCE = (1, 32)
+NAMED_PORT_ON_SIDECAR_SINCE = features.NAMED_PORT_ON_SIDECAR.since
 
 
 class _MovedPort(NamedTuple):

@@ -47,6 +47,8 @@ class ObjectOutcome(NamedTuple):
     inner: Sequence[tuple[Mapping[str, Any], ObjectOutcome]] = ()
     added: Sequence[dict[str, Any]] = ()
     grants: Sequence[waits_rbac.Grant] = ()
+    #: The startup gate each sidecar or start-order container got (``redis: startupProbe from its readinessProbe``).
+    gates: Sequence[str] = ()
 
 
 def process(rl: ResourceList) -> None:
@@ -152,6 +154,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         decision=decision,
         added=added,
         grants=grants,
+        gates=tuple(report.notes),
     )
 
 

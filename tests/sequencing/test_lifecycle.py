@@ -160,3 +160,30 @@ def test_resize_policy_on_a_step_that_becomes_a_plain_init_container_follows_the
     assert not errors and any("dropped the resizePolicy entry for memory" in w for w in warnings)
     assert pod(out)["initContainers"][0]["resizePolicy"] == [{"resourceName": "cpu", "restartPolicy": "NotRequired"}]
     kube.check_workload(out, SequenceConfig(kubernetes_version=(1, 33)))
+
+
+def test_restart_all_is_checked_against_the_version_that_has_the_action() -> None:
+    """Schemas of 1.34 and 1.35 already have ``restartPolicyRules`` with a free-text action, so strict schema
+    validation cannot tell 1.35 from 1.36: the semantic check must, or a golden case could pass at 1.35."""
+    obj = job({"seq-fn.dev/restart-all-on-exit-codes.a": "75"}, "a", "b")
+    out, errors, _ = run(obj, kubernetes_version=(1, 36))
+    assert not errors
+    assert pod(out)["initContainers"][0]["restartPolicyRules"][0]["action"] == "RestartAllContainers"
+    kube.check_workload(out, SequenceConfig(kubernetes_version=(1, 36)))
+    assert any(
+        "RestartAllContainers" in p for p in kube.semantic_errors(out, SequenceConfig(kubernetes_version=(1, 35)))
+    )
+    _, errors, _ = run(obj, kubernetes_version=(1, 35))
+    assert errors and "from 1.36, but kubernetesVersion is 1.35" in errors[0]
+
+
+def test_restart_all_on_a_sidecar_keeps_its_restart_policy_always() -> None:
+    obj = job({"seq-fn.dev/sidecars": "watcher", "seq-fn.dev/restart-all-on-exit-codes.watcher": "88"}, "a", "watcher")
+    out, errors, _ = run(obj, kubernetes_version=(1, 36))
+    assert not errors
+    sidecar = pod(out)["initContainers"][0]
+    assert (sidecar["name"], sidecar["restartPolicy"]) == ("watcher", "Always")
+    assert [r["action"] for r in sidecar["restartPolicyRules"]] == ["RestartAllContainers"]
+    kube.check_workload(out, SequenceConfig(kubernetes_version=(1, 36)))
+    sidecar["restartPolicyRules"][0]["action"] = "Restart"
+    assert kube.semantic_errors(out, SequenceConfig(kubernetes_version=(1, 36))), "a sidecar takes no Restart rule"

@@ -18,6 +18,7 @@ OLDEST_WITH_SIDECARS = "1.29"
 SCHEMA_GROUPS = ("", "apps", "batch")
 #: From these versions on (the fields' gates on by default), Kubernetes accepts ...
 CONTAINER_RESTART_RULES = (1, 35)  # a restartPolicy on any container, and restartPolicyRules
+RESTART_ALL_CONTAINERS = (1, 36)  # the action RestartAllContainers, also on a native sidecar (KEP-5532)
 INIT_RESIZE_POLICY = (1, 33)  # resizePolicy on a plain init container, except RestartContainer
 
 
@@ -48,7 +49,6 @@ def semantic_errors(obj: Mapping[str, Any], config: SequenceConfig | None = None
     problems: list[str] = []
     kind = obj.get("kind")
     version = (config or SequenceConfig()).kubernetes_version
-    rules_ok = version >= CONTAINER_RESTART_RULES
     for path, spec in pod_specs(obj, config):
         init = spec.get("initContainers") or []
         regular = spec.get("containers") or []
@@ -58,9 +58,9 @@ def semantic_errors(obj: Mapping[str, Any], config: SequenceConfig | None = None
         if len(names) != len(set(names)):
             problems.append(f"{path}: duplicate container names {names}")
         for i, ctr in enumerate(regular):
-            if "restartPolicy" in ctr and not rules_ok:
+            if "restartPolicy" in ctr and version < CONTAINER_RESTART_RULES:
                 problems.append(f"{path}.containers[{i}]: restartPolicy on a regular container")
-            problems.extend(_restart_rule_errors(ctr, f"{path}.containers[{i}]", rules_ok))
+            problems.extend(_restart_rule_errors(ctr, f"{path}.containers[{i}]", version))
         for i, ctr in enumerate(init):
             problems.extend(_init_errors(ctr, f"{path}.initContainers[{i}]", version))
         if kind in ("Job", "CronJob") and spec.get("restartPolicy") not in ("Never", "OnFailure"):
@@ -75,14 +75,14 @@ def semantic_errors(obj: Mapping[str, Any], config: SequenceConfig | None = None
 def _init_errors(ctr: Mapping[str, Any], path: str, version: tuple[int, int]) -> list[str]:
     """The rules for one init container: plain (run to completion) or a native sidecar (restartPolicy Always)."""
     problems = []
-    rules_ok = version >= CONTAINER_RESTART_RULES
     policy = ctr.get("restartPolicy")
-    allowed = (None, "Always", "Never", "OnFailure") if rules_ok else (None, "Always")
+    allowed = (None, "Always", "Never", "OnFailure") if version >= CONTAINER_RESTART_RULES else (None, "Always")
     if policy not in allowed:
         problems.append(f"{path}: restartPolicy {policy!r} (allowed: {allowed})")
-    if policy == "Always" and "restartPolicyRules" in ctr:
-        problems.append(f"{path}: restartPolicyRules on a native sidecar")
-    problems.extend(_restart_rule_errors(ctr, path, rules_ok))
+    actions = {rule.get("action") for rule in ctr.get("restartPolicyRules") or ()}
+    if policy == "Always" and actions - {"RestartAllContainers"}:
+        problems.append(f"{path}: a native sidecar's restartPolicyRules may only RestartAllContainers")
+    problems.extend(_restart_rule_errors(ctr, path, version))
     if policy != "Always":
         problems.extend(f"{path}.{key}: forbidden on a plain init" for key in FORBIDDEN_ON_PLAIN_INIT if key in ctr)
         resize = ctr.get("resizePolicy")
@@ -96,20 +96,22 @@ def _init_errors(ctr: Mapping[str, Any], path: str, version: tuple[int, int]) ->
     return problems
 
 
-def _restart_rule_errors(ctr: Mapping[str, Any], path: str, rules_ok: bool) -> list[str]:
-    """validateContainerRestartPolicy: rules need the container's own restartPolicy; Restart, In/NotIn, 255 values."""
+def _restart_rule_errors(ctr: Mapping[str, Any], path: str, version: tuple[int, int]) -> list[str]:
+    """validateContainerRestartPolicy: rules need the container's own restartPolicy; Restart (RestartAllContainers
+    from 1.36), In/NotIn, 255 values."""
     rules = ctr.get("restartPolicyRules")
     if rules is None:
         return []
-    if not rules_ok:
+    if version < CONTAINER_RESTART_RULES:
         return [f"{path}: restartPolicyRules before Kubernetes 1.35"]
+    actions = ("Restart", "RestartAllContainers") if version >= RESTART_ALL_CONTAINERS else ("Restart",)
     problems = [] if "restartPolicy" in ctr else [f"{path}: restartPolicyRules without restartPolicy"]
     if len(rules) > 20:
         problems.append(f"{path}: more than 20 restartPolicyRules")
     for rule in rules:
         codes = rule.get("exitCodes") or {}
-        if rule.get("action") != "Restart" or codes.get("operator") not in ("In", "NotIn"):
-            problems.append(f"{path}: restart rule {rule} (action Restart, operator In or NotIn)")
+        if rule.get("action") not in actions or codes.get("operator") not in ("In", "NotIn"):
+            problems.append(f"{path}: restart rule {rule} (action {' or '.join(actions)}, operator In or NotIn)")
         if len(codes.get("values") or ()) > 255:
             problems.append(f"{path}: more than 255 exit codes in one rule")
     return problems
