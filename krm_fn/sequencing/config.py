@@ -62,7 +62,7 @@ class SequenceConfig(NamedTuple):
     exclude: tuple[Selector, ...] = ()
     select_all: bool = False
     strategy: c.Strategy = c.Strategy.AUTO
-    kubernetes_version: tuple[int, int] = (1, 29)
+    kubernetes_version: tuple[int, int] = (1, 35)  # c.DEFAULT_KUBERNETES_VERSION (a test keeps them equal)
     sidecars: tuple[str, ...] = ()
     on_incompatible_fields: c.OnIncompatible = c.OnIncompatible.ERROR
     on_error: c.OnError = c.OnError.STOP
