@@ -231,28 +231,33 @@ def _settle_added(
 def _load_config_file(path: str | None, select_all: bool = False, *, argocd: bool = False) -> seq_config.SequenceConfig:
     """The config file's settings (defaults without one), with Argo CD's parameters over them (``argocd``).
 
-    ``--all`` sets ``selectAll``.
+    ``--all`` sets ``selectAll``. Under Argo CD, the cluster's ``KUBE_VERSION`` is the ``kubernetesVersion``
+    when neither the parameters nor the file set one.
     """
-    config = _config_file(path, _argocd_parameters() if argocd else None)
+    overrides, defaults = _argocd_settings() if argocd else (None, None)
+    config = _config_file(path, overrides, defaults)
     return config._replace(select_all=True) if select_all else config
 
 
-def _argocd_parameters() -> dict[str, Any] | None:
-    """Argo CD's parameters as a ConfigMap functionConfig; a bad one is refused naming the parameter."""
+def _argocd_settings() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Argo CD's parameters and its cluster version, each as a ConfigMap functionConfig; a bad one is refused."""
     from krm_fn import argocd
 
     with _refusing("Argo CD parameters"):
         overrides = argocd.as_configmap(argocd.parameters(os.environ))
+        defaults = argocd.cluster_version(os.environ)
         try:
-            seq_config.load_config(overrides)
+            seq_config.load_config(overrides, None, defaults)
         except ConfigError as err:
             raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
-    return overrides
+    return overrides, defaults
 
 
-def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> seq_config.SequenceConfig:
+def _config_file(
+    path: str | None, overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None
+) -> seq_config.SequenceConfig:
     if path is None:
-        return seq_config.load_config(None, overrides)
+        return seq_config.load_config(None, overrides, defaults)
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
@@ -261,7 +266,7 @@ def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> s
     docs = [d for d in yamlio.load_all(text) if d is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0], overrides)
+    return seq_config.load_config(docs[0], overrides, defaults)
 
 
 def _plan(args: Sequence[str]) -> int:
