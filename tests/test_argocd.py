@@ -201,6 +201,7 @@ def test_a_failed_helm_render_fails_the_sync(chart: Path, tmp_path: Path):
     assert 'function "oops" not defined' in ran.stderr
 
 
+@pytest.mark.e2e
 def test_a_kustomization_is_built_then_sequenced(tmp_path: Path):
     app = tmp_path / "overlay"
     app.mkdir()

@@ -74,6 +74,7 @@ def test_helm3_with_no_arguments_reads_the_plain_stream_and_keeps_what_it_does_n
     assert rendered.manifests == RENDERED, "nothing asked to be sequenced: the stream comes back byte for byte"
 
 
+@pytest.mark.e2e
 def test_helm3_config_through_post_renderer_args(env: dict[str, str], tmp_path: Path):
     rendered = helm.helm3_post_render("seq-fn", [f"--config={CONFIG}"], RENDERED, env)
     assert rendered.error is None

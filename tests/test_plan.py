@@ -110,7 +110,8 @@ def test_plan_shows_the_waits_of_order_with_after(tmp_path: Path):
     ran = command(["plan", str(source)])
     assert "a -> b -> c as containers run in order" in ran.stdout
     assert "waits: b after a; c after b, a" in ran.stdout
-    assert "    pod resources (effective):\n      requests.cpu: 1550m -> 1550m\n" in ran.stdout, "rows under the heading"
+    heading = "    pod resources (effective):\n      requests.cpu: 1550m -> 1550m\n"
+    assert heading in ran.stdout, "rows under the heading"
     assert "      qos class: Guaranteed -> Guaranteed" in ran.stdout
 
 
