@@ -27,9 +27,11 @@ CONFIG_VARIABLE = "SEQ_FN_CONFIG"
 #: A ``kind`` key of a top-level mapping (block style at column 0, or in a flow or JSON mapping), and its value.
 #: Matching the raw bytes keeps the hot path free of a second parse. A nested ``kind`` in block style sits
 #: indented, and one inside a JSON string sits behind escaped quotes.
-_KIND = rb"""(?:^|[{,][ \t\r\n]*)["']?kind["']?[ \t\r\n]*:[ \t\r\n]*"""
+_KIND = rb"""(?:^|[{,][ \t]*)["']?kind["']?[ \t]*:[ \t]*"""
 _ANY_KIND = re.compile(_KIND, re.MULTILINE)
-_RESOURCE_LIST = re.compile(_KIND + rb"""["']?ResourceList\b""", re.MULTILINE)
+#: What stands before ``ResourceList`` on its line when it is the value of such a ``kind`` key.
+_KIND_BEFORE = re.compile(_KIND + rb"""["']?$""")
+_RESOURCE_LIST = b"ResourceList"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,7 +64,22 @@ def is_krm_input(data: bytes) -> bool:
     holds no object at all (blank, a scalar, not YAML), so that the KRM function's own reason for refusing it
     stays. A ResourceList can never be mistaken for a plain object: its ``kind`` is what makes it one.
     """
-    return _RESOURCE_LIST.search(data) is not None or _ANY_KIND.search(data) is None
+    return _says_resource_list(data) or _ANY_KIND.search(data) is None
+
+
+def _says_resource_list(data: bytes) -> bool:
+    """Whether a top-level ``kind`` is ``ResourceList``.
+
+    Each occurrence of the word, found at memchr speed, has its line checked: kustomize sorts ``kind`` after
+    ``items``, so it may stand at the very end of a large input, where a regex over every position costs 30 ms per MB.
+    """
+    at = data.find(_RESOURCE_LIST)
+    while at != -1:
+        line = data[data.rfind(b"\n", 0, at) + 1 : at]
+        if _KIND_BEFORE.search(line):
+            return True
+        at = data.find(_RESOURCE_LIST, at + len(_RESOURCE_LIST))
+    return False
 
 
 def krm(data: bytes, stdout: IO[bytes], stderr: IO[str]) -> int:
