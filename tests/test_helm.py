@@ -170,3 +170,23 @@ def test_the_helm4_plugin_runs_seq_fn_with_the_post_renderer_args(env: dict[str,
                                      ["platformCommand"], goos, goarch)[0] == ["seq-fn"]  # fmt: skip
     failed = helm.helm4_post_render(plugin, ["--all"], BAD_ORDER, env)
     assert failed.error is not None and failed.manifests == ""
+
+
+@pytest.mark.parametrize(
+    ("stdin", "krm"),
+    [
+        (b"apiVersion: config.kubernetes.io/v1\nitems: []\nkind: ResourceList\n", True),  # kustomize sorts kind last
+        (b'{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": []}', True),
+        (b"{apiVersion: config.kubernetes.io/v1, kind: 'ResourceList', items: []}", True),
+        (b"apiVersion: v1\nkind: ConfigMap\ndata: {about: 'kind: ResourceList'}\n", False),  # a value, not the kind
+        (b'{"apiVersion": "v1", "kind": "ConfigMap", "data": {"x": "{\\"kind\\": \\"ResourceList\\"}"}}', False),
+        (b"---\n# Source: c/templates/job.yaml\napiVersion: batch/v1\nkind: Job\n", False),
+        (b"apiVersion: v1\nkind: List\nitems: []\n", False),
+        (b"", True),
+        (b"just a string\n", True),
+    ],
+)
+def test_the_kind_on_stdin_picks_the_mode(stdin: bytes, krm: bool):
+    from krm_fn import cli
+
+    assert cli.is_krm_input(stdin) is krm
