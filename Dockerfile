@@ -13,7 +13,7 @@ FROM ${BASE} AS builder
 ARG PIP_NO_INDEX=
 ENV PIP_NO_INDEX=${PIP_NO_INDEX} PIP_FIND_LINKS=/src/wheels PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY krm_fn ./krm_fn
 COPY wheels ./wheels
 # pip lives in a throw-away venv and installs into /opt/seq-fn, which never holds pip or setuptools (nor the .pth

@@ -10,6 +10,9 @@ uses ``ARGOCD_ENV_SEQ_FN_CONFIG`` for the config file's name).
 
 The result is what a ConfigMap functionConfig holds (string values, lists comma-separated), so the same schema
 checks and converts it.
+
+Argo CD also tells a plugin the destination cluster's version in ``KUBE_VERSION``: :func:`cluster_version` makes
+it the ``kubernetesVersion`` an application gets when neither its parameters nor its config file set one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ from krm_fn.sdk.errors import ConfigError
 
 #: The functionConfig fields an Application may set, as plugin.yaml's ``parameters.static`` announces them.
 PARAMETERS = ("strategy", "selectAll", "kubernetesVersion", "sidecars")
+#: Parameters of the render before seq-fn (a Helm chart's values), read by the plugin's generate command, not here.
+RENDER_PARAMETERS = ("valueFiles", "values")
 JSON_VARIABLE = "ARGOCD_APP_PARAMETERS"
+#: The destination cluster's version, as Argo CD gives it to plugins (``1.31.2``, ``1.30.4+k3s1``; may be empty).
+KUBE_VERSION = "KUBE_VERSION"
 
 
 def parameters(env: Mapping[str, str]) -> dict[str, str]:
@@ -50,6 +57,8 @@ def _from_json(raw: str) -> dict[str, str]:
         if not isinstance(name, str):
             raise ConfigError(f"{JSON_VARIABLE}: every parameter must be an object with a name, got {entry!r}")
         _known(name)
+        if name in RENDER_PARAMETERS:
+            continue
         if "map" in entry:
             raise ConfigError(f"{name} must be a string or an array, not a map")
         value = entry.get("array", entry.get("string", ""))
@@ -86,5 +95,21 @@ def variable(name: str) -> str:
 
 
 def _known(name: str) -> None:
-    if name not in PARAMETERS:
-        raise ConfigError(f"{name!r} is not a parameter seq-fn reads; known: {', '.join(PARAMETERS)}")
+    if name not in PARAMETERS and name not in RENDER_PARAMETERS:
+        known = ", ".join((*PARAMETERS, *RENDER_PARAMETERS))
+        raise ConfigError(f"{name!r} is not a parameter seq-fn reads; known: {known}")
+
+
+def cluster_version(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """``KUBE_VERSION`` as a ConfigMap functionConfig setting ``kubernetesVersion`` (MAJOR.MINOR), or None unset.
+
+    Argo CD writes the cluster's version as semver, with a distribution's suffix (``+k3s1``, ``-eks-...``);
+    only its major and minor matter. A value that has neither is refused naming the variable.
+    """
+    raw = env.get(KUBE_VERSION, "").strip()
+    if not raw:
+        return None
+    found = re.match(r"v?(\d+)\.(\d+)(?:$|[.+-])", raw)
+    if found is None:
+        raise ConfigError(f"{KUBE_VERSION} {raw!r} is not a Kubernetes version such as 1.31.2")
+    return as_configmap({"kubernetesVersion": f"{found.group(1)}.{found.group(2)}"})

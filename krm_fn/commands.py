@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -42,6 +43,11 @@ help on an error: seq-fn explain TOPIC (every error message names its topic); se
 configuration reference: seq-fn schema --markdown."""
 
 
+def plain_stdin(data: bytes) -> int:
+    """No arguments and a plain stream of objects on stdin (Helm's post-renderer call): standalone mode over it."""
+    return run_standalone(["-"], config_path=_config_path(None), verbose=False, stdin=data)
+
+
 def main(args: Sequence[str]) -> int:
     """Every command but the bare KRM function: standalone mode, ``plan``, ``status``, ``schema``."""
     if args[0] == "schema":
@@ -54,16 +60,25 @@ def main(args: Sequence[str]) -> int:
         return _explain(args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
-    if not files and options.config is None:
-        return cli.krm(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    data = None
+    if not files:
+        data = sys.stdin.buffer.read()
+        if options.config is None and cli.is_krm_input(data):
+            return cli.krm(data, sys.stdout.buffer, sys.stderr)
     return run_standalone(
         files or ["-"],
-        config_path=options.config,
+        stdin=data,
+        config_path=_config_path(options.config),
         verbose=options.verbose,
         drop_local=options.drop_local_config,
         select_all=options.all,
         argocd=options.argocd_parameters,
     )
+
+
+def _config_path(given: str | None) -> str | None:
+    """The config file of standalone mode: ``--config``, else the file ``SEQ_FN_CONFIG`` names (when not empty)."""
+    return given if given is not None else os.environ.get(cli.CONFIG_VARIABLE) or None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,8 +156,11 @@ def run_standalone(
     drop_local: bool = False,
     select_all: bool = False,
     argocd: bool = False,
+    stdin: bytes | None = None,
 ) -> int:
     """Standalone mode; see :mod:`krm_fn.standalone`; ``argocd`` reads Argo CD's parameters (:mod:`krm_fn.argocd`).
+
+    ``stdin``: standard input, when the caller has read it already (to tell a ResourceList from a plain stream).
 
     Documents are read, sequenced and written one at a time, so only one document's parse is in memory at once;
     the output is held back until every document is done, because on any error nothing goes to stdout.
@@ -157,7 +175,8 @@ def run_standalone(
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
             across = transformer.Across(config, streaming=True)
-            for doc in standalone.iter_documents(sources, sys.stdin.buffer.read):
+            read_stdin = sys.stdin.buffer.read if stdin is None else functools.partial(bytes, stdin)
+            for doc in standalone.iter_documents(sources, read_stdin):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue
                 changed, new = None, ()
@@ -212,28 +231,33 @@ def _settle_added(
 def _load_config_file(path: str | None, select_all: bool = False, *, argocd: bool = False) -> seq_config.SequenceConfig:
     """The config file's settings (defaults without one), with Argo CD's parameters over them (``argocd``).
 
-    ``--all`` sets ``selectAll``.
+    ``--all`` sets ``selectAll``. Under Argo CD, the cluster's ``KUBE_VERSION`` is the ``kubernetesVersion``
+    when neither the parameters nor the file set one.
     """
-    config = _config_file(path, _argocd_parameters() if argocd else None)
+    overrides, defaults = _argocd_settings() if argocd else (None, None)
+    config = _config_file(path, overrides, defaults)
     return config._replace(select_all=True) if select_all else config
 
 
-def _argocd_parameters() -> dict[str, Any] | None:
-    """Argo CD's parameters as a ConfigMap functionConfig; a bad one is refused naming the parameter."""
+def _argocd_settings() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Argo CD's parameters and its cluster version, each as a ConfigMap functionConfig; a bad one is refused."""
     from krm_fn import argocd
 
     with _refusing("Argo CD parameters"):
         overrides = argocd.as_configmap(argocd.parameters(os.environ))
+        defaults = argocd.cluster_version(os.environ)
         try:
-            seq_config.load_config(overrides)
+            seq_config.load_config(overrides, None, defaults)
         except ConfigError as err:
             raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
-    return overrides
+    return overrides, defaults
 
 
-def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> seq_config.SequenceConfig:
+def _config_file(
+    path: str | None, overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None
+) -> seq_config.SequenceConfig:
     if path is None:
-        return seq_config.load_config(None, overrides)
+        return seq_config.load_config(None, overrides, defaults)
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
@@ -242,7 +266,7 @@ def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> s
     docs = [d for d in yamlio.load_all(text) if d is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0], overrides)
+    return seq_config.load_config(docs[0], overrides, defaults)
 
 
 def _plan(args: Sequence[str]) -> int:

@@ -244,20 +244,22 @@ def runs_on_asked(views: Sequence[WorkloadView]) -> bool:
 def _resource_lines(before: PodResources | None, after: PodResources | None) -> list[str]:
     if before is None or after is None:
         return []
-    rows = []
+    rows: list[str] = []
     for kind in ("requests", "limits"):
         old, new = getattr(before, kind), getattr(after, kind)
         for name in sorted(set(old) | set(new)):
             a = resources.render(name, old.get(name)) if old.get(name) is not None else "none"
             b = resources.render(name, new.get(name)) if new.get(name) is not None else "none"
-            rows.append(f"    {kind}.{name}: {a} -> {b}")
-    rows.append(f"    qos class: {before.qos} -> {after.qos}")
+            rows.append(f"      {kind}.{name}: {a} -> {b}")
+    qos = f"qos class: {before.qos} -> {after.qos}"
     notes = ""
     if after.pod_level:
         notes += f"; pod-level spec.resources sets {', '.join(sorted(after.pod_level))} whatever the order"
     if after.overhead:
         notes += f"; spec.overhead adds {', '.join(sorted(after.overhead))}"
-    return [f"    pod resources (effective{notes}):", *rows]
+    if not rows:  # no container asks for anything (BestEffort): one line, not a heading over nothing
+        return [f"    pod resources (effective{notes}): none; {qos}"]
+    return [f"    pod resources (effective{notes}):", *rows, f"      {qos}"]
 
 
 def as_mermaid(views: Sequence[WorkloadView]) -> str:

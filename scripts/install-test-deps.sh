@@ -16,8 +16,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "install these Debian packages first (as root): ${missing[*]}" >&2
     exit 1
   fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # another apt (unattended-upgrades on a fresh machine) may hold the dpkg lock: wait for it, up to 10 minutes
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    "${missing[@]}"
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

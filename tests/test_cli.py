@@ -113,7 +113,7 @@ def test_standalone_error_prints_nothing_on_stdout_and_exits_1():
     [
         (["-"], "a: [", "input is not valid YAML"),
         (["/nonexistent/file.yaml"], "", "cannot read /nonexistent/file.yaml"),
-        ([], "kind: Deployment\napiVersion: apps/v1\n", "expected kind ResourceList"),
+        ([], "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n", "expected a list"),
         ([], "", "input is empty"),
     ],
 )

@@ -21,7 +21,7 @@ PROBE = f"""
 import io, sys
 from krm_fn import cli
 out, err = io.BytesIO(), io.StringIO()
-code = cli.krm(io.BytesIO(sys.stdin.buffer.read()), out, err)
+code = cli.krm(sys.stdin.buffer.read(), out, err)
 loaded = [m for m in {HEAVY!r} if any(n == m or n.startswith(m + ".") for n in sys.modules)]
 print(code, *loaded)
 print(err.getvalue(), file=sys.stderr)

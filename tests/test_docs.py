@@ -60,11 +60,12 @@ def test_error_messages_point_to_their_explanation():
     assert "(see: seq-fn explain order-and-dag)" in ran.stderr
 
 
-def test_the_wheel_ships_the_troubleshooting_page(tmp_path: Path):
-    """The page must be where seq-fn is installed, not only in a checkout (help and errors point to it)."""
+def test_the_wheel_ships_the_troubleshooting_page_the_pages_it_links_and_the_license(tmp_path: Path):
+    """The page must be where seq-fn is installed, not only in a checkout (help and errors point to it), and so
+    must every page it links to, and the license that pyproject.toml and metadata.yaml name."""
     source = tmp_path / "source"  # a clean copy: a build/ folder left in the checkout would hide a mistake
     shutil.copytree(ROOT / "krm_fn", source / "krm_fn", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", str(tmp_path)],
@@ -77,4 +78,18 @@ def test_the_wheel_ships_the_troubleshooting_page(tmp_path: Path):
     (wheel,) = tmp_path.glob("seq_fn-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         shipped = archive.read("krm_fn/troubleshooting.md").decode()
+        names = archive.namelist()
+        linked = set(re.findall(r"\]\(([a-z0-9-]+\.md)", shipped))
+        assert linked == {"reliability.md"}, linked
+        for page in linked:
+            assert archive.read(f"krm_fn/{page}") == (ROOT / "krm_fn" / page).read_bytes()
+        (license_file,) = [n for n in names if n.endswith("/LICENSE") and ".dist-info/" in n]
+        assert archive.read(license_file) == (ROOT / "LICENSE").read_bytes()
     assert shipped == explain.page()
+    assert "Apache License" in (ROOT / "LICENSE").read_text() and "Version 2.0" in (ROOT / "LICENSE").read_text()
+
+
+def test_explain_prints_links_to_pages_as_the_paths_they_are_installed_at():
+    ran = command(["explain", "input"])
+    (target,) = re.findall(r"\[reliability.md\]\(([^)]+)\)", ran.stdout)
+    assert Path(target).is_file() and Path(target).read_text().startswith("#"), target

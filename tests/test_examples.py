@@ -6,6 +6,8 @@ The container-form example needs the function image and runs in ``tests/runtime/
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -68,6 +70,31 @@ def test_the_repository_is_a_kpt_package_of_the_examples():
     paths = {objects.file_ref(d)["path"] for d in items}
     assert paths and all(p == "Kptfile" or p.startswith("kustomization-examples/") for p in paths), paths
     assert not any("/.expected/" in p for p in paths)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("folder", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_kpt_reads_each_example_without_its_expected_output(folder: Path):
+    """`kpt fn eval` in an example folder must not read `.expected/` (its workloads would come out twice)."""
+    assert (folder / ".krmignore").exists()
+    done = subprocess.run([need("kpt"), "fn", "eval", str(folder), "--exec", need("cat"), "-o", "stdout"],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    items = yamlio.load_all(done.stdout)[0]["items"]
+    paths = [objects.file_ref(d)["path"] for d in items]
+    assert paths and not any(p.startswith(".expected/") for p in paths), paths
+    named = [(d.get("kind"), (d.get("metadata") or {}).get("name")) for d in items]
+    assert len(named) == len(set(named)), f"an object is read twice: {named}"
+
+
+@pytest.mark.e2e
+def test_the_commands_the_root_kptfile_advertises_work(tmp_path: Path):
+    advertised = re.findall(r"`(kpt fn [^`]+)`", (ROOT / "Kptfile").read_text().replace("\n# ", " "))
+    assert len(advertised) == 2, advertised
+    shutil.copytree(ROOT / "kustomization-examples", tmp_path / "kustomization-examples")
+    for line in advertised:
+        done = subprocess.run(line.split(), cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, (line, done.stderr)
 
 
 def _settings(conf: Path) -> list[str]:

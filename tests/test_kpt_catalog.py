@@ -12,6 +12,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -21,6 +22,33 @@ ROOT = Path(__file__).parent.parent
 CASES = sorted(p.parent.parent for p in (ROOT / "kustomization-examples").glob("*/.expected/config.yaml"))
 #: Fields of kpt's TestCaseConfig that these cases use (pkg/test/runner/config.go).
 RUNNER_FIELDS = {"testType", "exitCode", "allowExec", "image", "execPath", "args", "fnConfig", "stdErr"}
+#: The catalog's rules for a metadata.yaml, as its validator states them (kptdev/krm-functions-catalog,
+#: scripts/generate_docs/metadata-schema.json): these fields only, image on ghcr.io, and a closed list of tags.
+CATALOG_METADATA = {
+    "type": "object",
+    "required": ["image", "description", "tags"],
+    "additionalProperties": False,
+    "properties": {
+        "image": {"type": "string", "pattern": "^ghcr\\.io/"},
+        "description": {"type": "string"},
+        "tags": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": [
+            "mutator", "validator", "viewer", "generator", "test", "testing", "timing", "Config Sync", "GCP",
+            "blueprints", "name prefix", "name suffix"]}},
+        "sourceURL": {"type": "string"},
+        "examplePackageURLs": {"type": "array", "items": {"type": "string"}},
+        "license": {"type": "string"},
+        "hidden": {"type": "boolean"},
+    },
+}  # fmt: skip
+
+
+def test_metadata_passes_the_catalogs_own_schema():
+    meta = yaml.safe_load((ROOT / "metadata.yaml").read_text())
+    jsonschema.validate(meta, CATALOG_METADATA)
+    with pytest.raises(jsonschema.ValidationError, match="'sequencer' is not one of"):
+        jsonschema.validate({**meta, "tags": ["mutator", "sequencer"]}, CATALOG_METADATA)
+    with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
+        jsonschema.validate({**meta, "keywords": ["sidecars"]}, CATALOG_METADATA)
 
 
 def test_metadata_has_the_catalog_fields_and_points_at_real_examples():

@@ -32,7 +32,7 @@ def test_plan_text_shows_order_strategy_and_the_lower_pod_request(tmp_path: Path
     ran = command(["plan", str(source)])
     assert ran.code == 0, ran.stderr
     assert "Job data/etl" in ran.stdout and "not-a-workload" not in ran.stdout
-    assert "steps, strategy init-containers: extract -> transform -> load as init containers" in ran.stdout
+    assert "steps, strategy init-containers: extract -> transform as init containers, then load" in ran.stdout
     assert "requests.cpu: 4 -> 2" in ran.stdout
     assert "requests.memory: 1536Mi -> 1Gi" in ran.stdout
     assert source.read_text() == JOB, "plan changes nothing"
@@ -97,8 +97,9 @@ def test_the_entrypoint_copy_container_leaves_a_best_effort_pod_best_effort(tmp_
     source.write_text(BEST_EFFORT)
     ran = command(["plan", str(source)])
     assert ran.code == 0, ran.stderr
-    assert "qos class: BestEffort -> BestEffort" in ran.stdout
+    assert "    pod resources (effective): none; qos class: BestEffort -> BestEffort\n" in ran.stdout
     assert "requests." not in ran.stdout, "no requests before, none after"
+    assert not ran.stdout.rstrip().endswith(":"), "no heading over nothing"
     found = json.loads(command(["plan", "-o", "json", str(source)]).stdout)[0]["podTemplates"][0]["resources"]
     assert found["before"] == found["after"]
     assert found["after"] == {"qosClass": "BestEffort", "requests": {}, "limits": {}, "podLevel": [], "overhead": []}
@@ -109,8 +110,9 @@ def test_plan_shows_the_waits_of_order_with_after(tmp_path: Path):
     ran = command(["plan", str(source)])
     assert "a -> b -> c as containers run in order" in ran.stdout
     assert "waits: b after a; c after b, a" in ran.stdout
-    assert "qos class: Guaranteed -> Guaranteed" in ran.stdout
-    assert "requests.cpu: 1550m -> 1550m" in ran.stdout
+    heading = "    pod resources (effective):\n      requests.cpu: 1550m -> 1550m\n"
+    assert heading in ran.stdout, "rows under the heading"
+    assert "      qos class: Guaranteed -> Guaranteed" in ran.stdout
 
 
 POD_LEVEL = """\

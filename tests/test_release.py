@@ -121,6 +121,19 @@ def test_the_wheel_goes_to_pypi_by_trusted_publishing():
     assert "with" not in publish, "no token, no repository URL: trusted publishing to PyPI is the action's default"
 
 
+def test_the_helm_plugin_is_packaged_signed_and_verified_next_to_the_image_and_the_wheel():
+    job = _release()["jobs"]["helm-plugin"]
+    assert {"version", "test"} <= set(job["needs"])
+    assert job["permissions"] == {"contents": "write"}
+    assert "azure/setup-helm" in _uses("helm-plugin")
+    assert _release()["env"]["HELM_VERSION"].startswith("v4."), "postrenderer/v1 plugins need Helm 4"
+    runs = _runs("helm-plugin")
+    assert "helm plugin package helm-plugin --sign --key" in runs
+    assert 'helm plugin verify "dist/seq-fn-$VERSION.tgz"' in runs, "what helm plugin install checks, checked first"
+    assert '"dist/seq-fn-$VERSION.tgz" "dist/seq-fn-$VERSION.tgz.prov"' in runs, "both go on the release"
+    assert 'grep -qx "version: $VERSION" helm-plugin/plugin.yaml' in runs
+
+
 def test_the_tag_pyproject_and_version_agree():
     assert release_version.pyproject_version() == krm_fn.__version__ == release_version.package_version()
     assert release_version.release_tags(f"v{krm_fn.__version__}")["version"] == krm_fn.__version__

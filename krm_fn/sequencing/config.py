@@ -62,7 +62,7 @@ class SequenceConfig(NamedTuple):
     exclude: tuple[Selector, ...] = ()
     select_all: bool = False
     strategy: c.Strategy = c.Strategy.AUTO
-    kubernetes_version: tuple[int, int] = (1, 29)
+    kubernetes_version: tuple[int, int] = (1, 35)  # c.DEFAULT_KUBERNETES_VERSION (a test keeps them equal)
     sidecars: tuple[str, ...] = ()
     on_incompatible_fields: c.OnIncompatible = c.OnIncompatible.ERROR
     on_error: c.OnError = c.OnError.STOP
@@ -130,15 +130,22 @@ def config_kind() -> fnconfig.ConfigKind:
     return fnconfig.ConfigKind(api_version=c.API_VERSION, kind=c.CONFIG_KIND, schema=schema())
 
 
-def load_config(fn_config: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None) -> SequenceConfig:
+def load_config(
+    fn_config: Mapping[str, Any] | None,
+    overrides: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> SequenceConfig:
     """Load any accepted form of functionConfig; raises :class:`~krm_fn.sdk.errors.ConfigError` naming the field.
 
     ``overrides``, another functionConfig (Argo CD's per-application parameters as a ConfigMap), replaces the
-    top-level fields it sets.
+    top-level fields it sets. ``defaults``, one more (Argo CD's ``KUBE_VERSION``), sets the fields that neither
+    sets, in place of seq-fn's own defaults.
     """
     fields = fnconfig.load(fn_config, config_kind())
     if overrides:
         fields.update(fnconfig.load(overrides, config_kind()))
+    if defaults:
+        fields = {**fnconfig.load(defaults, config_kind()), **fields}
     return SequenceConfig.from_fields(fields)
 
 

@@ -59,7 +59,9 @@ RESTART_ALL_SINCE = features.RESTART_ALL.since
 DEFAULT_GRACE_SECONDS = 30
 #: Native sidecars (init containers with ``restartPolicy: Always``) are on by default from this version.
 NATIVE_SIDECARS_SINCE = features.NATIVE_SIDECARS.since
-DEFAULT_KUBERNETES_VERSION = "1.29"
+#: The default of ``kubernetesVersion``: the oldest minor upstream supports on the release date (the rule and its
+#: dates are in :mod:`krm_fn.sequencing.kubernetes_support`).
+DEFAULT_KUBERNETES_VERSION = "1.35"
 #: Alpha Kubernetes features the functionConfig can declare enabled on every cluster (``alphaFeatures``).
 ALPHA_FEATURES = (STOP_SIGNAL_FEATURE,)
 

@@ -346,7 +346,7 @@ def test_a_job_asked_with_an_undeclared_cloud_sql_proxy_is_refused_naming_the_co
 def test_redis_ha_asked_at_1_29_is_refused_naming_the_service_and_both_ways_out(tmp_path: Path):
     root = copy_corpus(tmp_path)
     ask(root, "redis-ha")
-    done = seq_fn(*files_of(root))
+    done = seq_fn("--config", config_file(tmp_path, 'kubernetesVersion: "1.29"\n'), *files_of(root))
     assert done.returncode == 1
     assert done.stdout == ""
     errors = lines(done.stderr, "error")
@@ -384,8 +384,10 @@ def test_redis_ha_asked_at_1_32_is_sequenced_and_only_its_document_changes(tmp_p
 # 4. --all
 
 
-def test_all_refuses_only_the_undeclared_cloud_sql_proxy_and_named_ports_that_services_target_below_1_32():
-    done = seq_fn("--all", *files_of(CORPUS))
+def test_all_refuses_only_the_undeclared_cloud_sql_proxy_and_named_ports_that_services_target_below_1_32(
+    tmp_path: Path,
+):
+    done = seq_fn("--all", "--config", config_file(tmp_path, 'kubernetesVersion: "1.29"\n'), *files_of(CORPUS))
     assert done.returncode == 1
     assert done.stdout == ""
     errors = lines(done.stderr, "error")
@@ -397,6 +399,15 @@ def test_all_refuses_only_the_undeclared_cloud_sql_proxy_and_named_ports_that_se
             assert "'cloud-sql-proxy' looks like a long-running sidecar" in error
         else:
             assert "is now a native sidecar and its port" in error and "kubernetesVersion is 1.29" in error
+
+
+def test_all_at_the_default_version_refuses_only_the_undeclared_cloud_sql_proxy():
+    """Every supported cluster reaches a native sidecar's named port: the default version no longer refuses it."""
+    done = seq_fn("--all", *files_of(CORPUS))
+    assert done.returncode == 1 and done.stdout == ""
+    errors = lines(done.stderr, "error")
+    assert [line.split(": ")[2] for line in errors] == ["Job shop/orders-db-migrate"], errors
+    assert "named" not in done.stderr, "no error or warning about named ports on a supported cluster"
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_eval_exec_with_key_values_sequences_and_leaves_other_files_byte_identic
         ]
     )
     assert done.returncode == 0, done.stderr
-    assert "extract -> load as init containers; sidecars transform as native sidecars" in done.stderr
+    assert "extract as init containers, then load; sidecars transform as native sidecars" in done.stderr
     after = snapshot(package)
     assert after["settings.yaml"] == before["settings.yaml"]
     job = objects_in(package / "job.yaml")[0]

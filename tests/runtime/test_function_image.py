@@ -52,6 +52,7 @@ def test_the_image_runs_as_nobody_without_network_and_is_small(built: int):
     assert done.returncode == 0 and done.stdout.startswith("seq-fn "), done.stderr
     base = int(run(["podman", "image", "inspect", image.BASE, "--format", "{{.Size}}"]).stdout)
     assert built - base < 30e6, f"seq-fn adds {(built - base) / 1e6:.1f} MB to its base"
+    assert image.leftovers() == [], "the build left untagged images (its builder stage) in podman's storage"
 
 
 def test_kpt_eval_with_the_image_equals_the_exec_form(built: int, tmp_path: Path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import krm_fn
 from krm_fn.sdk import yamlio
 from tests.e2e.conftest import need, run
 from tests.runtime import image
+from tests.runtime.podman import podman
 from tests.support import kube
 
 pytestmark = pytest.mark.runtime
@@ -27,9 +29,10 @@ TAG = "localhost/seq-fn:api-waits-test"
 
 
 @pytest.fixture(scope="module")
-def built() -> str:
+def built() -> Iterator[str]:
     image.build(TAG)
-    return TAG
+    yield TAG
+    podman("rmi", TAG, check=False)  # this module's own tag: nothing else uses it
 
 
 def kustomize(folder: Path, resources: str, tmp_path: Path, extra: str = "") -> list[dict]:

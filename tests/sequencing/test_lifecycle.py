@@ -72,7 +72,7 @@ def test_the_grace_period_keeps_the_time_the_pod_had_to_stop_and_counts_sidecars
 
 
 def test_a_stop_delay_before_1_30_names_kubernetes_version() -> None:
-    _, errors, _ = run(job({"seq-fn.dev/stop-delay.app": "5s"}, "app"))
+    _, errors, _ = run(job({"seq-fn.dev/stop-delay.app": "5s"}, "app"), kubernetes_version=(1, 29))
     assert errors == [
         "seq-fn.dev/stop-delay.app writes lifecycle.preStop.sleep, which Kubernetes has from 1.30, but "
         "kubernetesVersion is 1.29: raise kubernetesVersion in the functionConfig if every cluster runs 1.30 or "

@@ -23,7 +23,7 @@ class StrategyModule(Protocol):
         """Edit ``template.spec`` in place so that it runs ``plan``; report what cannot be done."""
 
     def describe(self, plan: Plan) -> str:
-        """A few words for the info result: ``a -> b -> c as init containers``."""
+        """A few words for the info result: ``a -> b as init containers, then c``."""
 
 
 def describe(plan: Plan) -> str:

@@ -25,6 +25,6 @@ def apply(template: PodTemplate, plan: Plan, *, config: SequenceConfig, report: 
 
 
 def describe(plan: Plan) -> str:
-    """``a -> b -> c as init containers`` (with a note when a DAG was linearised)."""
-    text = f"{' -> '.join(plan.steps)} as init containers"
+    """``a -> b as init containers, then c`` (with a note when a DAG was linearised): the last stays a container."""
+    text = f"{' -> '.join(plan.steps[:-1])} as init containers, then {plan.steps[-1]}"
     return f"{text} (DAG linearised; use strategy entrypoint to run branches in parallel)" if plan.is_dag else text
