@@ -67,15 +67,22 @@ def plan(
     sidecars += recognised
     steps = [n for n in names if n not in sidecars]
     if not steps:
-        report.error(
-            "every container is a sidecar: at least one must stay a step",
-            asked.path(c.SIDECARS) or f"{template.path}.containers",
-            topic="sidecars",
-        )
+        if asked.sidecars:  # the workload's own annotation leaves no step: a mistake in it
+            report.error(
+                "every container is a sidecar: at least one must stay a step",
+                asked.path(c.SIDECARS) or f"{template.path}.containers",
+                topic="sidecars",
+            )
+        else:  # an Istio ingress gateway, an OpenTelemetry collector: a proxy is the whole workload
+            report.info(f"nothing to do: its only containers are sidecars ({_labelled(template, sidecars)})",
+                        f"{template.path}.containers")  # fmt: skip
         return None
     order = _order(steps, sidecars, asked, report)
     _check_stopping_names(asked, names, report)
-    if order is None or (len(order) == 1 and not sidecars and not asked.stopping and not asked.waits):
+    if order is None:
+        return None
+    if len(order) == 1 and not sidecars and not asked.stopping and not asked.waits:
+        report.info(f"nothing to do: one container ({order[0]}), nothing to order", f"{template.path}.containers")
         return None
     strategy = _strategy(intent, asked, config, report)
     needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
@@ -195,19 +202,19 @@ def _recognised_sidecars(
 ) -> list[str]:
     """Well-known long-running containers that nobody declared a sidecar: the sidecars they must be.
 
-    In a long-running workload such a container starts first, as a native sidecar, so that a mesh proxy is up
-    before the app and never becomes the main container. In a run-to-completion workload it would be a step that
-    never exits: that is refused, with the ways out. Naming it in ``seq-fn.dev/order`` says it is a step after
-    all; only the main place of a long-running workload stays refused.
+    Whatever the intent, such a container starts first, as a native sidecar: a mesh proxy is up before the app
+    and never becomes the main container of a Deployment, and a database proxy in a Job serves every step and
+    stops after the last (as a step it would never exit, and the Pod would hang). Naming it in
+    ``seq-fn.dev/order`` says it is a step after all; only the main place of a long-running workload stays
+    refused.
     """
     found = []
     ordered = asked.order or ()
-    for index, container in enumerate(template.spec["containers"]):
+    for container in template.spec["containers"]:
         name = container["name"]
         known = known_sidecars.recognise(container)
         if known is None or name in sidecars:
             continue
-        path = f"{template.path}.containers[{index}]"
         if name in ordered:
             if intent is Intent.START_ORDER and ordered[-1] == name:
                 report.error(
@@ -217,18 +224,14 @@ def _recognised_sidecars(
                     topic="known-sidecars",
                 )
             continue
-        if intent is Intent.STEPS:
-            report.error(
-                f"container {name!r} looks like a long-running sidecar ({known.label}): as a step it never exits, "
-                "so the Pod would hang, or the steps before it would run without it. Declare it a sidecar "
-                f"({c.SIDECARS}: {name}, or sidecars: [{name}] in the functionConfig), or name it in {c.ORDER} if "
-                "it really is a step that exits",
-                path,
-                topic="known-sidecars",
-            )
-            continue
         found.append(name)
     return found
+
+
+def _labelled(template: PodTemplate, names: Sequence[str]) -> str:
+    """``istio-proxy: Istio proxy``: each container with what seq-fn recognised it as, where it did."""
+    known = {str(i.get("name")): known_sidecars.recognise(i) for i in template.spec["containers"]}
+    return ", ".join(f"{n}: {k.label}" if (k := known.get(n)) else n for n in names)
 
 
 def _check_start_timeouts(asked: Directives, names: Sequence[str], gated: Sequence[str], report: Report) -> None:

@@ -38,6 +38,10 @@ class Report:
         """Something the user should know; the workload is still sequenced."""
         self.findings.append(Finding("warning", message, path))
 
+    def info(self, message: str, path: str | None = None) -> None:
+        """Why nothing was done to a workload seq-fn was asked to sequence (a one-container Deployment)."""
+        self.findings.append(Finding("info", message, path))
+
     def note(self, text: str) -> None:
         """A fact the info result of the workload states (not a warning: nothing to act on)."""
         self.notes.append(text)

@@ -110,9 +110,9 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     if not decision.selected or report.has_errors:
         summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
         return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
-    if not templates:
+    if not templates:  # a scaffold that an overlay fills in: nothing to do yet, and no reason to fail a whole run
         where = " or ".join(".".join(p) for p in info.paths)
-        report.error(f"{obj.get('kind')} has no pod spec at {where}", topic="containers")
+        report.info(f"nothing to do: no pod spec at {where} yet")
     done: list[tuple[str, planning.Plan]] = []
     for template in templates:
         intent = workloads.intent(info, template)
@@ -135,6 +135,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
+    if done:  # "nothing to do" about one pod template of a workload that was sequenced says nothing of use
+        report.findings[:] = [f for f in report.findings if f.severity != "info"]
     grants, added = _rbac(obj, templates, done, report)
     if report.has_errors or not done:
         return ObjectOutcome(findings=report.findings, decision=decision)
