@@ -15,7 +15,7 @@ from typing import Any
 
 from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME
-from krm_fn.sdk import objects, splicing, yamlio
+from krm_fn.sdk import lines, objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
 from krm_fn.sdk.results import Results
 from krm_fn.sequencing import config as seq_config
@@ -121,7 +121,8 @@ def _refusing(config_path: str | None) -> Iterator[None]:
         sys.stderr.write(f"{NAME}: {err}{cli.INPUT_HELP}\n")
         raise _Refused(2) from None
     except ConfigError as err:
-        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
+        for each in sorted(err.every(), key=lambda e: e.line or 0):  # every mistake of the config, in file order
+            sys.stderr.write(f"{NAME}: error: {config_path}: {each}" + (f" (line {each.line})\n" if each.line else "\n"))
         raise _Refused(1) from None
 
 
@@ -163,7 +164,7 @@ def run_standalone(
                 changed, new = None, ()
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
-                    results.extend(transformer.results_of(doc.obj, outcome))
+                    results.extend(standalone.located(transformer.results_of(doc.obj, outcome), doc))
                     across.add(doc.obj, outcome)
                     changed, new = outcome.changed, outcome.added
                     files.append(objects.file_annotations(doc.obj))
@@ -227,7 +228,8 @@ def _argocd_parameters() -> dict[str, Any] | None:
         try:
             seq_config.load_config(overrides)
         except ConfigError as err:
-            raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
+            named = [ConfigError(e.message, field=(e.field or "").removeprefix("data.") or None) for e in err.every()]
+            raise ConfigError(named[0].message, field=named[0].field, also=tuple(named[1:])) from None
     return overrides
 
 
@@ -242,7 +244,12 @@ def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> s
     docs = [d for d in yamlio.load_all(text) if d is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0], overrides)
+    try:
+        return seq_config.load_config(docs[0], overrides)
+    except ConfigError as err:
+        for each in err.every():  # where each field is in the file (a field of Argo CD's parameters is not)
+            each.line = lines.line_of(docs[0], each.field) if each.field else None
+        raise
 
 
 def _plan(args: Sequence[str]) -> int:
@@ -273,7 +280,8 @@ def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | Non
     for doc in docs:
         index = seen.get(doc.source, 0)
         seen[doc.source] = index + 1
-        out.append(None if doc.source == standalone.STDIN else {"path": doc.source, "index": index})
+        where = {"path": doc.source, "index": index, "line": doc.line}
+        out.append({"line": doc.line} if doc.source == standalone.STDIN else where)
     return out
 
 

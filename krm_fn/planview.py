@@ -50,8 +50,9 @@ def build(
 ) -> list[WorkloadView]:
     """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown).
 
-    ``files`` gives, per item, the file it was read from (``{"path", "index"}``), for objects that carry no
-    path annotation (plain YAML read from files, rather than a ResourceList from kpt or kustomize).
+    ``files`` gives, per item, the file it was read from (``{"path", "index"}``, and ``line``: the lines before its
+    document), for objects that carry no path annotation (plain YAML read from files, rather than a ResourceList
+    from kpt or kustomize).
     """
     views: list[WorkloadView] = []
     across = transformer.Across(config)
@@ -71,8 +72,12 @@ def build(
     return views
 
 
-def _finding(result: Result) -> dict[str, Any]:
-    return {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
+def _finding(result: Result, first_line: int = 0) -> dict[str, Any]:
+    """A result as the plan shows it; ``line`` counts in the file (``first_line``: lines before the document)."""
+    found = {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
+    if result.line:
+        found["line"] = result.line + first_line
+    return found
 
 
 def _views(
@@ -82,11 +87,12 @@ def _views(
     info = workloads.kind_info(obj, config)
     if info is not None:
         results = transformer.results_of(obj, outcome)
+        first_line = int((file or {}).get("line", 0))
         view = WorkloadView(
             ref=objects.resource_ref(obj),
-            file=objects.file_ref(obj) or file,
+            file=objects.file_ref(obj) or ({k: v for k, v in file.items() if k != "line"} if file else None),
             plans=list(outcome.plans),
-            findings=[_finding(r) for r in results if r.severity != "info"],
+            findings=[_finding(r, first_line) for r in results if r.severity != "info"],
         )
         view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}
         view.rbac = list(outcome.added)
@@ -197,6 +203,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
                 lines.append("    (list pods has no resourceNames: a selector reads the Pods of the whole namespace)")
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
+            + (f" (line {f['line']})" if f.get("line") else "")
             for f in view.findings
         )
         blocks.append("\n".join(lines))

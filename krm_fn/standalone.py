@@ -23,14 +23,19 @@ STDIN = "<stdin>"
 
 
 class Document:
-    """One document of the input: its exact text, and the object it holds when it is a Kubernetes object."""
+    """One document of the input: its exact text, and the object it holds when it is a Kubernetes object.
 
-    __slots__ = ("obj", "source", "text")
+    ``line`` is the number of lines before the document in its file, so that a result about its object can name
+    the line of the file (the object's own lines count from its document).
+    """
 
-    def __init__(self, text: str, obj: Any = None, source: str = "") -> None:
+    __slots__ = ("line", "obj", "source", "text")
+
+    def __init__(self, text: str, obj: Any = None, source: str = "", line: int = 0) -> None:
         self.text = text
         self.obj = obj
         self.source = source
+        self.line = line
 
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
@@ -46,7 +51,11 @@ def iter_documents(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> I
     """The documents of :func:`read_sources` one at a time, so that a caller can let each go when done."""
     for source in sources:
         for name, data in _files(source, read_stdin):
-            yield from _documents(yamlio.decode(data), source=name)
+            try:
+                text = yamlio.decode(data)
+            except InputError as err:
+                raise InputError(f"{name}: {err}") from None
+            yield from _documents(text, source=name)
 
 
 def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
@@ -69,13 +78,15 @@ def _read(path: Path) -> bytes:
 
 
 def _documents(text: str, *, source: str) -> Iterator[Document]:
+    line = 0
     for part in yamlio.split_documents(text):
+        before, line = line, line + part.count("\n")
         try:
             lazy = splicing.lazy_document(part)
         except InputError as err:
             raise InputError(f"{source}: {err}") from None
         if lazy is not None and lazy.get("kind") != resourcelist.KIND:
-            yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
+            yield Document(part, lazy, source, before)  # read in full only if seq-fn sequences it
             continue
         try:
             loaded = [d for d in yamlio.load_all(part) if d is not None]
@@ -87,7 +98,7 @@ def _documents(text: str, *, source: str) -> Iterator[Document]:
         obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
         if obj is not None:
             resourcelist.check_keys(obj, where=source)
-        yield Document(part, obj, source)
+        yield Document(part, obj, source, before)
 
 
 def _items(part: str, source: str) -> Iterator[Document]:
@@ -190,6 +201,19 @@ def _line_ends_of(original: str, text: str) -> str:
     if "\r\n" not in original:
         return text
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def located(results: Iterable[Result], doc: Document) -> list[Result]:
+    """Results about ``doc``'s object, naming the file it was read from and the line in that file.
+
+    An object that names its own file (an item of a ResourceList, with kpt's path annotation) keeps it.
+    """
+    out = []
+    for result in results:
+        line = result.line + doc.line if result.line else None
+        where = result.file or ({"path": doc.source} if doc.source else None)
+        out.append(result._replace(file=where, line=line))
+    return out
 
 
 def stderr_lines(results: Results, *, verbose: bool) -> str:

@@ -1,5 +1,7 @@
 """The two ways a KRM function can fail before it gets to do its job."""
 
+from __future__ import annotations
+
 
 class InputError(Exception):
     """The input is not YAML, or not a ResourceList (or not Kubernetes objects): exit code 2.
@@ -11,10 +13,18 @@ class InputError(Exception):
 class ConfigError(Exception):
     """The functionConfig is wrong: an ``error`` result (exit code 1).
 
-    ``message`` omits ``field`` (results carry it apart); ``str()`` has both, for a terminal.
+    ``message`` omits ``field`` (results carry it apart); ``str()`` has both, for a terminal. ``also`` holds the
+    other mistakes found in the same config, so that one run reports them all (:meth:`every`).
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, also: tuple[ConfigError, ...] = ()) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.message = message
         self.field = field
+        self.also = also
+        #: The line of ``field`` in the config file, where a caller that read the file knows it.
+        self.line: int | None = None
+
+    def every(self) -> list[ConfigError]:
+        """This mistake and the others found with it, in field order."""
+        return [self, *self.also]

@@ -54,12 +54,14 @@ def process(rl: ResourceList) -> None:
     try:
         config = load_config(rl.function_config)
     except ConfigError as err:
-        rl.results.append(_config_result(err, rl.function_config))
+        rl.results.extend(_config_result(each, rl.function_config) for each in err.every())
         return
     items, added, results = _sequence_all(rl.items, config)
     rl.items[:] = items  # in place: a CommentedSeq keeps the comments it holds for each index
     rl.added = added
-    rl.results.extend(results)
+    # A line counts in the ResourceList: useful where the items name no file (kustomize, a ResourceList piped in),
+    # wrong beside the file kpt names (kpt reformats each file into the list: its lines are not the file's).
+    rl.results.extend(r._replace(line=None) if r.file and r.line else r for r in results)
 
 
 def sequence_items(items: Sequence[Any], config: SequenceConfig) -> tuple[list[Any], Results]:
@@ -101,15 +103,16 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         return ObjectOutcome()
     if info is None:
         return _sequence_list(obj, config) if objects.is_list(obj) else ObjectOutcome()
-    report = Report()
     # The copy is made before anything is read: an object read lazily from its text (the SDK's LazyObject) is
     # then built once, not once for reading and again for the copy. It is dropped when nothing is selected.
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
+    report = Report(obj)  # the object as read: its nodes (or ruamel.yaml line records) give the lines
     templates = workloads.pod_templates(work, info)
     decision = selection.decide(work, templates, config=config, report=report)
     if not decision.selected or report.has_errors:
         summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
         return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
+    report.track(work)  # findings about moved containers name them where they are in the input
     if not templates:  # a scaffold that an overlay fills in: nothing to do yet, and no reason to fail a whole run
         where = " or ".join(".".join(p) for p in info.paths)
         report.info(f"nothing to do: no pod spec at {where} yet")
@@ -330,7 +333,8 @@ def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
 def _result(obj: Mapping[str, Any], finding: Finding) -> Result:
     """A finding about ``obj`` as an SDK result, an error pointing to its section of the docs."""
     message = _pointing(finding.message, finding.topic)
-    return Result(message, finding.severity, objects.resource_ref(obj), finding.path, objects.file_ref(obj))
+    ref, where = objects.resource_ref(obj), objects.file_ref(obj)
+    return Result(message, finding.severity, ref, finding.path, where, line=finding.line)
 
 
 def _in_file(results: list[Result], where: Mapping[str, Any] | None) -> list[Result]:
