@@ -114,7 +114,6 @@ def test_standalone_error_prints_nothing_on_stdout_and_exits_1():
         (["-"], "a: [", "input is not valid YAML"),
         (["/nonexistent/file.yaml"], "", "cannot read /nonexistent/file.yaml"),
         ([], "kind: Deployment\napiVersion: apps/v1\n", "expected kind ResourceList"),
-        ([], "", "input is empty"),
     ],
 )
 def test_unreadable_input_exits_2_with_one_line(args, stdin, message):
