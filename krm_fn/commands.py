@@ -17,7 +17,7 @@ from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME
 from krm_fn.sdk import lines, objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import config as seq_config
 from krm_fn.sequencing import transformer
 
@@ -153,6 +153,9 @@ def run_standalone(
     out: list[str] = []
     added: list[tuple[int, Any, standalone.Document]] = []  # each added object, where its text is in ``out``
     files: list[Any] = []  # the file annotations of every object read, for the indexes of the added ones
+    # where each object was read (its file, and the lines before its document), by id: the objects the results at
+    # the end are about are kept alive by them, so an id seen there is theirs
+    places: dict[int, tuple[str, int]] = {}
     new: Sequence[Any]
     try:
         with _refusing(config_path):
@@ -164,7 +167,9 @@ def run_standalone(
                 changed, new = None, ()
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
-                    results.extend(standalone.located(transformer.results_of(doc.obj, outcome), doc))
+                    results.extend(standalone.located(transformer.results_of(doc.obj, outcome), doc.source, doc.line))
+                    for obj in (doc.obj, *(inner for inner, _ in outcome.inner)):  # for what is said at the end
+                        places[id(obj)] = (doc.source, doc.line)
                     across.add(doc.obj, outcome)
                     changed, new = outcome.changed, outcome.added
                     files.append(objects.file_annotations(doc.obj))
@@ -182,7 +187,12 @@ def run_standalone(
         return 1
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if across is not None:
-        results.extend(after := across.results())
+
+        def located(obj: Any, found: list[Result]) -> list[Result]:
+            source, line = places.get(id(obj), ("", 0))
+            return standalone.located(found, source, line)
+
+        results.extend(after := across.results(located))
         sys.stderr.write(standalone.stderr_lines(Results(after), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1

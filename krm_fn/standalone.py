@@ -203,15 +203,16 @@ def _line_ends_of(original: str, text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def located(results: Iterable[Result], doc: Document) -> list[Result]:
-    """Results about ``doc``'s object, naming the file it was read from and the line in that file.
+def located(results: Iterable[Result], source: str, first_line: int = 0) -> list[Result]:
+    """Results about an object read from ``source``, naming that file and the line in it.
 
-    An object that names its own file (an item of a ResourceList, with kpt's path annotation) keeps it.
+    ``first_line`` is the number of lines before the object's document (:attr:`Document.line`). An object that
+    names its own file (an item of a ResourceList, with kpt's path annotation) keeps it.
     """
     out = []
     for result in results:
-        line = result.line + doc.line if result.line else None
-        where = result.file or ({"path": doc.source} if doc.source else None)
+        line = result.line + first_line if result.line else None
+        where = result.file or ({"path": source} if source else None)
         out.append(result._replace(file=where, line=line))
     return out
 

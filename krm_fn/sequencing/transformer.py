@@ -7,10 +7,10 @@ exactly as it went in; the SDK runner then returns the whole input unchanged if 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, NamedTuple, cast
 
-from krm_fn.sdk import objects
+from krm_fn.sdk import lines, objects
 from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
@@ -233,10 +233,18 @@ class Across:
         self.ports.add(obj, outcome.changed)
         self.rbac.add(obj, outcome.added)
 
-    def results(self) -> list[Result]:
-        """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints."""
-        found = [_result(obj, finding) for obj, finding in [*self.ports.findings(), *self.rbac.findings()]]
-        return [*found, *self.hints.results()]
+    def results(self, located: Located | None = None) -> list[Result]:
+        """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints.
+
+        ``located`` gives the results about an object the file and line it was read from (standalone mode).
+        """
+        place = located or (lambda obj, results: results)
+        found = [r for obj, f in [*self.ports.findings(), *self.rbac.findings()] for r in place(obj, [_result(obj, f)])]
+        return [*found, *(r for obj, hint in self.hints.results() for r in place(obj, [hint]))]
+
+
+#: Results about an object, given the file and line it was read from (see :meth:`Across.results`).
+Located = Callable[[Mapping[str, Any], list[Result]], list[Result]]
 
 
 class OptInHints:
@@ -248,7 +256,7 @@ class OptInHints:
 
     def __init__(self) -> None:
         self.any_selected = False
-        self.left: list[Result] = []
+        self.left: list[tuple[Mapping[str, Any], Result]] = []
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
         """Take note of one object."""
@@ -268,10 +276,10 @@ class OptInHints:
         if len(names) > 1:
             message = f"{objects.describe(obj)} ({', '.join(names)}) is {decision.describe()}; to sequence it, "
             message += ways[decision.reason]
-            self.left.append(Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj)))
+            self.left.append((obj, Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj))))
 
-    def results(self) -> list[Result]:
-        """One info result per multi-container workload left alone, when none was selected."""
+    def results(self) -> list[tuple[Mapping[str, Any], Result]]:
+        """One info result per multi-container workload left alone (with the workload), when none was selected."""
         return [] if self.any_selected else self.left
 
 
@@ -334,7 +342,8 @@ def _result(obj: Mapping[str, Any], finding: Finding) -> Result:
     """A finding about ``obj`` as an SDK result, an error pointing to its section of the docs."""
     message = _pointing(finding.message, finding.topic)
     ref, where = objects.resource_ref(obj), objects.file_ref(obj)
-    return Result(message, finding.severity, ref, finding.path, where, line=finding.line)
+    line = finding.line if finding.line or not finding.path else lines.line_of(obj, finding.path)
+    return Result(message, finding.severity, ref, finding.path, where, line=line)
 
 
 def _in_file(results: list[Result], where: Mapping[str, Any] | None) -> list[Result]:
