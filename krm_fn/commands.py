@@ -122,7 +122,9 @@ def _refusing(config_path: str | None) -> Iterator[None]:
         raise _Refused(2) from None
     except ConfigError as err:
         for each in sorted(err.every(), key=lambda e: e.line or 0):  # every mistake of the config, in file order
-            sys.stderr.write(f"{NAME}: error: {config_path}: {each}" + (f" (line {each.line})\n" if each.line else "\n"))
+            sys.stderr.write(
+                f"{NAME}: error: {config_path}: {each}" + (f" (line {each.line})\n" if each.line else "\n")
+            )
         raise _Refused(1) from None
 
 

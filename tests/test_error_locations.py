@@ -59,7 +59,7 @@ def test_the_line_counts_from_the_top_of_the_file_in_a_multi_document_file(tmp_p
         ran = command(args, stdin=source.read_bytes() if args == ["-"] else b"")
         name = "<stdin>" if args == ["-"] else str(source)
         assert ran.code == 1
-        assert f"did you mean seq-fn.dev/order? " in ran.stderr
+        assert "did you mean seq-fn.dev/order? " in ran.stderr
         assert f"(file {name}, line {_line_of(source, 'seq-fn.dev/odrer')})" in ran.stderr, ran.stderr
 
 
@@ -89,11 +89,15 @@ def test_krm_results_carry_the_input_path_and_a_line_of_the_resource_list_only_w
     line = next(n for n, text in enumerate(given.splitlines(), start=1) if "livenessProbe:" in text)
     assert f"(line {line} of the input)" in ran.stderr
     plain = CRONJOB.read_text()
-    annotated = plain.replace("  annotations:\n", "  annotations:\n    internal.config.kubernetes.io/path: jobs/cj.yaml\n", 1)
+    annotated = plain.replace(
+        "  annotations:\n", "  annotations:\n    internal.config.kubernetes.io/path: jobs/cj.yaml\n", 1
+    )
     assert annotated != plain
     ran = krm(resource_list(annotated))
     probe = next(line for line in ran.stderr.splitlines() if "livenessProbe" in line)
-    assert probe.endswith("(see: seq-fn explain incompatible-fields) (file jobs/cj.yaml)"), probe  # kpt's lines are not the file's
+    assert probe.endswith("(see: seq-fn explain incompatible-fields) (file jobs/cj.yaml)"), (
+        probe
+    )  # kpt's lines are not the file's
 
 
 BAD_CONFIG = """\

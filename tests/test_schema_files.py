@@ -62,8 +62,8 @@ def _configs() -> list[tuple[str, dict[str, Any]]]:
                 found.append((where, doc))
             for step in (doc.get("pipeline") or {}).get("mutators") or [] if doc.get("kind") == "Kptfile" else []:
                 if "configMap" in step:
-                    found.append((f"{where} (configMap)", {"apiVersion": "v1", "kind": "ConfigMap",
-                                                           "metadata": {"name": "inline"}, "data": step["configMap"]}))  # fmt: skip
+                    inline = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "inline"}}
+                    found.append((f"{where} (configMap)", {**inline, "data": step["configMap"]}))
     return found
 
 

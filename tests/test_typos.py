@@ -50,7 +50,9 @@ def _annotations(items: list[Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("select_all", [False, True], ids=["intent", "selectAll"])
-@pytest.mark.parametrize(("doc", "what", "expect", "kind"), CASES, ids=[f"{i}-{case[1]}" for i, case in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("doc", "what", "expect", "kind"), CASES, ids=[f"{i}-{case[1]}" for i, case in enumerate(CASES)]
+)
 def test_a_typo_never_sequences_and_names_the_known_key(
     doc: str, what: str, expect: str, kind: str, select_all: bool
 ) -> None:
@@ -72,7 +74,7 @@ def test_the_whole_corpus_under_all_prints_nothing_and_names_every_key() -> None
     ran = command(["--all", str(TYPOS)])
     assert ran.code == 1
     assert ran.stdout == ""
-    for _, _, expect, kind in CASES:
+    for _, _, expect, _ in CASES:
         assert expect in ran.stderr
     assert ran.stderr.count("error: Job typo-") == sum(1 for case in CASES if case[3] == "error")
 

@@ -26,5 +26,5 @@ class ConfigError(Exception):
         self.line: int | None = None
 
     def every(self) -> list[ConfigError]:
-        """This mistake and the others found with it, in field order."""
+        """The first mistake and the others found with it, in field order."""
         return [self, *self.also]

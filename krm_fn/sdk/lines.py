@@ -37,9 +37,7 @@ def join(parts: list[str | int]) -> str:
     """The inverse of :func:`split`: keys with a dot or a slash go in brackets, as ``field.path`` writes them."""
     out = ""
     for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif "." in part or "/" in part:
+        if isinstance(part, int) or "." in part or "/" in part:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else part
@@ -76,18 +74,21 @@ def _node_line(node: Any, parts: list[str | int]) -> int:
 
 
 def _ruamel_line(obj: Any, parts: list[str | int]) -> int | None:
+    """The line ruamel.yaml recorded (``.lc``, 0-based) for the deepest part of ``parts`` it has one for."""
     line: int | None = None
+    value: Any = obj
     try:
-        line = int(obj.lc.line)
+        line = int(value.lc.line)
         for part in parts:
-            if isinstance(obj, Mapping) and isinstance(part, str) and part in obj:
-                line = int(obj.lc.key(part)[0])
-            elif isinstance(obj, list) and isinstance(part, int) and part < len(obj):
-                line = int(obj.lc.item(part)[0])
+            records: Any = value.lc
+            if isinstance(value, Mapping) and isinstance(part, str) and part in value:
+                line = int(records.key(part)[0])
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                line = int(records.item(part)[0])
             else:
                 break
-            obj = obj[part]
-            if not hasattr(obj, "lc"):
+            value = value[part]
+            if not hasattr(value, "lc"):
                 break
     except (AttributeError, KeyError, TypeError, IndexError):
         pass

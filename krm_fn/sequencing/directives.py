@@ -14,7 +14,6 @@ from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
 
-
 class Stopping(NamedTuple):
     """How named containers stop and restart: ``stop-delay.<c>``, ``stop-signal.<c>``, ``retry-on-exit-codes.<c>``.
 
