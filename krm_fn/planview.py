@@ -103,7 +103,8 @@ def _views(
         elif outcome.decision is not None and not outcome.decision.selected:
             view.skipped = outcome.decision.describe()
         elif not outcome.plans and not any(f["severity"] == "error" for f in view.findings):
-            view.skipped = "nothing to do: a single container and no sidecars"
+            why = [r.message for r in results if r.severity == "info" and r.message.startswith("nothing to do")]
+            view.skipped = why[0] if why else "nothing to do: a single container and no sidecars"
         views.append(view)
     return views
 

@@ -126,3 +126,27 @@ def test_the_readme_table_lists_only_known_keys_and_every_key_without_a_containe
         assert keys.judge(key.replace("<container>", "app")).kind is keys.Kind.KNOWN, key
     for key in c.ANNOTATION_KEYS:
         assert key in table, key
+
+
+@pytest.mark.parametrize(
+    ("prefix", "value"),
+    [
+        (c.AFTER_PREFIX, "app"),
+        (c.TIMEOUT_PREFIX, "10m"),
+        (c.START_TIMEOUT_PREFIX, "5m"),
+        (c.STOP_DELAY_PREFIX, "10s"),
+        (c.STOP_SIGNAL_PREFIX, "SIGINT"),
+        (c.RETRY_PREFIX, "42"),
+    ],
+)
+def test_a_per_container_key_naming_no_container_is_an_error_even_with_one_container(prefix: str, value: str) -> None:
+    doc = (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
+        f'    {prefix}apq: "{value}"\n'
+        "spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n"
+        "      - {name: app, image: busybox:1.36}\n"
+    )
+    ran = krm(resource_list(doc))
+    assert ran.code == 1, ran.stderr
+    assert "'apq'" in ran.stderr and "not a container" in ran.stderr, ran.stderr
+    assert c.SEQUENCED not in ran.stdout

@@ -79,7 +79,8 @@ def plan(
         return None
     order = _order(steps, sidecars, asked, report)
     _check_stopping_names(asked, names, report)
-    if order is None:
+    _check_timeout_names(asked, names, report)
+    if order is None or report.has_errors:
         return None
     if len(order) == 1 and not sidecars and not asked.stopping and not asked.waits:
         report.info(f"nothing to do: one container ({order[0]}), nothing to order", f"{template.path}.containers")
@@ -95,6 +96,8 @@ def plan(
             topic="kubernetes-version",
         )
     for name in asked.timeouts:
+        if name not in names:
+            continue  # _check_timeout_names
         if name not in steps:
             report.error(
                 f"timeout for {name!r}, which is not a step", asked.path(c.TIMEOUT_PREFIX + name), topic="annotations"
@@ -174,6 +177,18 @@ def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
     return asked._replace(timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
 
 
+def _check_timeout_names(asked: Directives, names: Sequence[str], report: Report) -> None:
+    """``timeout.<c>`` and ``start-timeout.<c>`` must name a container, even where there is nothing else to do."""
+    for prefix, named in ((c.TIMEOUT_PREFIX, asked.timeouts), (c.START_TIMEOUT_PREFIX, asked.start_timeouts)):
+        for name in named:
+            if name not in names:
+                report.error(
+                    f"{prefix}{name} names {name!r}, which is not a container (containers: {', '.join(names)})",
+                    asked.path(prefix + name),
+                    topic="annotations",
+                )
+
+
 def _check_stopping_names(asked: Directives, names: Sequence[str], report: Report) -> None:
     """Stop and retry annotations must name a container of this pod spec (a step or a sidecar)."""
     for name, key in asked.stopping.names().items():
@@ -238,13 +253,7 @@ def _check_start_timeouts(asked: Directives, names: Sequence[str], gated: Sequen
     """``start-timeout.<c>`` must name a container whose start gates the next one."""
     for name in asked.start_timeouts:
         path = asked.path(c.START_TIMEOUT_PREFIX + name)
-        if name not in names:
-            report.error(
-                f"start timeout for {name!r}, which is not a container (containers: {', '.join(names)})",
-                path,
-                topic="annotations",
-            )
-        elif name not in gated:
+        if name in names and name not in gated:  # a name that is not a container: _check_timeout_names
             report.warn(
                 f"start timeout for {name!r} is ignored: only a sidecar or a start-order container before the "
                 "main one has a startup gate",
