@@ -67,15 +67,7 @@ def plan(
     sidecars += recognised
     steps = [n for n in names if n not in sidecars]
     if not steps:
-        if asked.sidecars:  # the workload's own annotation leaves no step: a mistake in it
-            report.error(
-                "every container is a sidecar: at least one must stay a step",
-                asked.path(c.SIDECARS) or f"{template.path}.containers",
-                topic="sidecars",
-            )
-        else:  # an Istio ingress gateway, an OpenTelemetry collector: a proxy is the whole workload
-            report.info(f"nothing to do: its only containers are sidecars ({_labelled(template, sidecars)})",
-                        f"{template.path}.containers")  # fmt: skip
+        _no_step(template, sidecars, asked, report)
         return None
     order = _order(steps, sidecars, asked, report)
     _check_stopping_names(asked, names, report)
@@ -241,6 +233,23 @@ def _recognised_sidecars(
             continue
         found.append(name)
     return found
+
+
+def _no_step(template: PodTemplate, sidecars: Sequence[str], asked: Directives, report: Report) -> None:
+    """Every container is a sidecar: a mistake when the workload's own annotation says so, else nothing to do.
+
+    An Istio ingress gateway or an OpenTelemetry collector Deployment is a proxy and nothing else; ``selectAll``
+    over a repository meets many, and must not fail for them.
+    """
+    if asked.sidecars:
+        report.error(
+            "every container is a sidecar: at least one must stay a step",
+            asked.path(c.SIDECARS) or f"{template.path}.containers",
+            topic="sidecars",
+        )
+    else:
+        report.info(f"nothing to do: its only containers are sidecars ({_labelled(template, sidecars)})",
+                    f"{template.path}.containers")  # fmt: skip
 
 
 def _labelled(template: PodTemplate, names: Sequence[str]) -> str:
