@@ -59,6 +59,9 @@ def plan(
 ) -> Plan | None:
     """The plan for ``template``, or None when there is nothing to do or an error was reported."""
     asked = directives.read(obj, template, report)
+    if "containers" not in template.spec:  # a scaffold whose overlays add the containers
+        report.info(f"nothing to do: no containers at {template.path}.containers yet", template.path)
+        return None
     names = container_names(template, report)
     if names is None or report.has_errors:
         return None

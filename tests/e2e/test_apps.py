@@ -108,3 +108,15 @@ def test_kpt_eval_with_select_all_changes_the_same_files(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     after, expected = snapshot(package), snapshot(identity)
     assert {name for name in expected if after[name] != expected[name]} == set(CHANGED)
+
+
+def test_a_pod_spec_without_containers_yet_is_nothing_to_do(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n"
+        "spec:\n  template:\n    metadata: {labels: {app: b}}\n    spec:\n      serviceAccountName: b\n"
+    )
+    done = seq_fn("--all", "-v", str(base))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == base.read_text()
+    assert "nothing to do: no containers at spec.template.spec.containers yet" in done.stderr
