@@ -59,10 +59,7 @@ def plan(
 ) -> Plan | None:
     """The plan for ``template``, or None when there is nothing to do or an error was reported."""
     asked = directives.read(obj, template, report)
-    if "containers" not in template.spec:  # a scaffold whose overlays add the containers
-        report.info(f"nothing to do: no containers at {template.path}.containers yet", template.path)
-        return None
-    names = container_names(template, report)
+    names = _names(template, report)
     if names is None or report.has_errors:
         return None
     sidecars = _sidecars(names, asked, config, report)
@@ -124,6 +121,14 @@ def plan(
         stopping=asked.stopping,
         waits=_waits(asked.waits, config),
     )
+
+
+def _names(template: PodTemplate, report: Report) -> list[str] | None:
+    """The container names, checked; None when there are none yet (a base an overlay fills in) or on an error."""
+    if "containers" not in template.spec:
+        report.info(f"nothing to do: no containers at {template.path}.containers yet", template.path)
+        return None
+    return container_names(template, report)
 
 
 def _waits_for(order: list[str], asked: Directives) -> dict[str, tuple[str, ...]]:
