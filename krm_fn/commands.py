@@ -251,9 +251,11 @@ def _config_file(path: str | None, overrides: dict[str, Any] | None = None) -> s
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
+        docs = [d for d in yamlio.load_all(text) if d is not None]
     except OSError as err:
         raise InputError(f"cannot read config {path}: {err.strerror}") from None
-    docs = [d for d in yamlio.load_all(text) if d is not None]
+    except InputError as err:  # not UTF-8, not YAML: say which file
+        raise InputError(f"config {path}: {err}") from None
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
     try:

@@ -145,3 +145,14 @@ def test_an_item_with_anchors_still_gets_the_line_of_its_field() -> None:
     assert ran.code == 1
     line = next(n for n, t in enumerate(text.splitlines(), start=1) if "seq-fn.dev/odrer" in t)
     assert f"(line {line} of the input)" in ran.stderr, ran.stderr
+
+
+def test_a_config_file_that_is_not_utf8_or_not_yaml_is_named(tmp_path: Path) -> None:
+    job = tmp_path / "job.yaml"
+    job.write_text(TYPO_JOB)
+    for name, data in (("latin1.yaml", b"strategy: \xa4\n"), ("broken.yaml", b"strategy: [\n")):
+        config = tmp_path / name
+        config.write_bytes(data)
+        ran = command(["--config", str(config), str(job)])
+        assert ran.code == 2
+        assert f"config {config}: input is not" in ran.stderr, ran.stderr
