@@ -21,7 +21,7 @@ from krm_fn.sequencing import keys
 from tests.support.run import command, krm, resource_list
 
 TYPOS = Path(__file__).parent / "typos" / "jobs.yaml"
-_HEADER = re.compile(r"^# (?P<what>[^;]+); expect: (?P<expect>\S+); kind: (?P<kind>error|warning)$", re.MULTILINE)
+_HEADER = re.compile(r"^# (?P<what>[^;]+); expect: (?P<expect>[^;]+); kind: (?P<kind>error|warning)$", re.MULTILINE)
 
 
 def _cases() -> list[tuple[str, str, str, str]]:

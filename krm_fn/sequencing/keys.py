@@ -85,11 +85,24 @@ def judge(key: str) -> Verdict:
     return Verdict(Kind.UNKNOWN, _closest(key.removeprefix(_PREFIX)))
 
 
+#: Words users reach for that mean a known key and value but look nothing like the key: difflib would not find
+#: these, and ``disable`` must never be answered with ``enabled`` alone (``"true"`` would sequence the workload).
+_SYNONYMS = {
+    "disable": f'{c.ENABLED}: "false"',
+    "disabled": f'{c.ENABLED}: "false"',
+    "ignore": f'{c.SKIP}: "true"',
+    "exclude": f'{c.SKIP}: "true"',
+    "sequence": f'{c.ENABLED}: "true"',
+}
+
+
 def _closest(name: str) -> str | None:
     """The known key closest to ``name`` (what follows the prefix): ``odrer`` -> ``seq-fn.dev/order``.
 
     A per-container key keeps its container: ``timout.migrate`` -> ``seq-fn.dev/timeout.migrate``.
     """
+    if name.lower() in _SYNONYMS:
+        return _SYNONYMS[name.lower()]
     base, dot, container = name.partition(".")
     candidates = [*_NAMES, *_PER_CONTAINER]
     for guess in (name, base):
