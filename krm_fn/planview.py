@@ -56,15 +56,18 @@ def build(
     """
     views: list[WorkloadView] = []
     across = transformer.Across(config)
+    first_lines: dict[int, int] = {}  # the lines before each view's document, by id of the view
     for position, obj in enumerate(items):
         if isinstance(obj, Mapping):
             outcome = transformer.sequence_object(obj, config)
             across.add(obj, outcome)
-            views += _views(obj, outcome, config, files[position] if files else None)
+            new = _views(obj, outcome, config, files[position] if files else None)
+            first_lines.update((id(v), int((files[position] or {}).get("line", 0)) if files else 0) for v in new)
+            views += new
     for result in across.results():
         for view in views:
             if result.severity != "info" and result.resource_ref == view.ref:
-                view.findings.append(_finding(result))
+                view.findings.append(_finding(result, first_lines.get(id(view), 0)))
     present = across.rbac.present()
     for view in views:
         clash = any(f["severity"] == "error" for f in view.findings)

@@ -15,6 +15,7 @@ from tests.support.run import command, krm, resource_list
 
 ROOT = Path(__file__).parent.parent
 CRONJOB = ROOT / "kustomization-examples" / "cronjob-entrypoint" / "cronjob.yaml"
+CORPUS = ROOT / "tests" / "corpus"
 TYPO_JOB = """\
 apiVersion: batch/v1
 kind: Job
@@ -156,3 +157,18 @@ def test_a_config_file_that_is_not_utf8_or_not_yaml_is_named(tmp_path: Path) -> 
         ran = command(["--config", str(config), str(job)])
         assert ran.code == 2
         assert f"config {config}: input is not" in ran.stderr, ran.stderr
+
+
+def test_a_finding_judged_across_objects_names_the_line_in_plan_and_standalone(tmp_path: Path) -> None:
+    """The named-port check sees the Service only at the end; its error still points at the port's line."""
+    source = tmp_path / "exporter.yaml"
+    source.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + (CORPUS / "postgres-exporter.yaml").read_text()
+    )
+    line = _line_of(source, "name: https")
+    plan = command(["plan", "--all", str(source)])
+    assert plan.code == 1
+    assert "spec.template.spec.containers[1].ports[0].name: container 'kube-rbac-proxy'" in plan.stdout
+    assert f"(line {line})" in plan.stdout, plan.stdout
+    ran = command(["--all", str(source)])
+    assert f"(file {source}, line {line})" in ran.stderr, ran.stderr
