@@ -83,9 +83,28 @@ def _says_resource_list(data: bytes) -> bool:
 
 
 def krm(data: bytes, stdout: IO[bytes], stderr: IO[str]) -> int:
-    """KRM mode: the whole output is written before the exit code is returned."""
+    """KRM mode: the whole output is written before the exit code is returned.
+
+    A stdin with no YAML document in it (empty, blank lines, comments) is an empty plain stream, as in standalone
+    mode: it is written back as it is (nothing, for empty input) with exit 0. kpt and kustomize always send a
+    ResourceList; what sends nothing is a pipeline or a Helm post-renderer whose chart renders no object, and a
+    filter that fails on no input breaks them (see reliability.md).
+    """
+    if no_documents(data):
+        stdout.write(data)
+        stdout.flush()
+        return 0
     outcome = runner.run(data, transformer.process, name=NAME, splice=True, input_help=INPUT_HELP)
     stdout.write(outcome.stdout)
     stdout.flush()
     stderr.write(outcome.stderr)
     return outcome.exit_code
+
+
+def no_documents(data: bytes) -> bool:
+    """Whether ``data`` holds no YAML document: only blank lines, comments and document markers (``---``, ``...``)."""
+    for line in data.removeprefix(b"\xef\xbb\xbf").splitlines():
+        text = line.strip()
+        if text and not text.startswith(b"#") and text.rstrip(b" \t") not in (b"---", b"..."):
+            return False
+    return True

@@ -16,9 +16,9 @@ from typing import Any
 
 from krm_fn import __version__, cli, standalone
 from krm_fn.cli import NAME
-from krm_fn.sdk import objects, splicing, yamlio
+from krm_fn.sdk import lines, objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
-from krm_fn.sdk.results import Results
+from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import config as seq_config
 from krm_fn.sequencing import transformer
 
@@ -136,7 +136,10 @@ def _refusing(config_path: str | None) -> Iterator[None]:
         sys.stderr.write(f"{NAME}: {err}{cli.INPUT_HELP}\n")
         raise _Refused(2) from None
     except ConfigError as err:
-        sys.stderr.write(f"{NAME}: error: {config_path}: {err}\n")
+        for each in sorted(err.every(), key=lambda e: e.line or 0):  # every mistake of the config, in file order
+            sys.stderr.write(
+                f"{NAME}: error: {config_path}: {each}" + (f" (line {each.line})\n" if each.line else "\n")
+            )
         raise _Refused(1) from None
 
 
@@ -170,6 +173,9 @@ def run_standalone(
     out: list[str] = []
     added: list[tuple[int, Any, standalone.Document]] = []  # each added object, where its text is in ``out``
     files: list[Any] = []  # the file annotations of every object read, for the indexes of the added ones
+    # where each object was read (its file, and the lines before its document), by id: the objects the results at
+    # the end are about are kept alive by them, so an id seen there is theirs
+    places: dict[int, tuple[str, int]] = {}
     new: Sequence[Any]
     try:
         with _refusing(config_path):
@@ -182,7 +188,9 @@ def run_standalone(
                 changed, new = None, ()
                 if doc.obj is not None:
                     outcome = transformer.sequence_object(doc.obj, config)
-                    results.extend(transformer.results_of(doc.obj, outcome))
+                    results.extend(standalone.located(transformer.results_of(doc.obj, outcome), doc.source, doc.line))
+                    for obj in (doc.obj, *(inner for inner, _ in outcome.inner)):  # for what is said at the end
+                        places[id(obj)] = (doc.source, doc.line)
                     across.add(doc.obj, outcome)
                     changed, new = outcome.changed, outcome.added
                     files.append(objects.file_annotations(doc.obj))
@@ -200,7 +208,12 @@ def run_standalone(
         return 1
     sys.stderr.write(standalone.stderr_lines(results, verbose=verbose))
     if across is not None:
-        results.extend(after := across.results())
+
+        def located(obj: Any, found: list[Result]) -> list[Result]:
+            source, line = places.get(id(obj), ("", 0))
+            return standalone.located(found, source, line)
+
+        results.extend(after := across.results(located))
         sys.stderr.write(standalone.stderr_lines(Results(after), verbose=True))  # a no-op run says why
     if results.has_errors:
         return 1
@@ -249,7 +262,8 @@ def _argocd_settings() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         try:
             seq_config.load_config(overrides, None, defaults)
         except ConfigError as err:
-            raise ConfigError(err.message, field=(err.field or "").removeprefix("data.") or None) from None
+            named = [ConfigError(e.message, field=(e.field or "").removeprefix("data.") or None) for e in err.every()]
+            raise ConfigError(named[0].message, field=named[0].field, also=tuple(named[1:])) from None
     return overrides, defaults
 
 
@@ -261,12 +275,19 @@ def _config_file(
     try:
         with open(path, "rb") as handle:
             text = yamlio.decode(handle.read())
+        docs = [d for d in yamlio.load_all(text) if d is not None]
     except OSError as err:
         raise InputError(f"cannot read config {path}: {err.strerror}") from None
-    docs = [d for d in yamlio.load_all(text) if d is not None]
+    except InputError as err:  # not UTF-8, not YAML: say which file
+        raise InputError(f"config {path}: {err}") from None
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError("the config file must hold exactly one object (SequenceContainers or ConfigMap)")
-    return seq_config.load_config(docs[0], overrides, defaults)
+    try:
+        return seq_config.load_config(docs[0], overrides, defaults)
+    except ConfigError as err:
+        for each in err.every():  # where each field is in the file (a field of Argo CD's parameters is not)
+            each.line = lines.line_of(docs[0], each.field) if each.field else None
+        raise
 
 
 def _plan(args: Sequence[str]) -> int:
@@ -311,7 +332,8 @@ def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | Non
     for doc in docs:
         index = seen.get(doc.source, 0)
         seen[doc.source] = index + 1
-        out.append(None if doc.source == standalone.STDIN else {"path": doc.source, "index": index})
+        where = {"path": doc.source, "index": index, "line": doc.line}
+        out.append({"line": doc.line} if doc.source == standalone.STDIN else where)
     return out
 
 

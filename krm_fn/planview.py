@@ -60,20 +60,24 @@ def build(
 ) -> list[WorkloadView]:
     """A view of every pod-bearing workload in ``items``, those inside a ``List`` too (others are not shown).
 
-    ``files`` gives, per item, the file it was read from (``{"path", "index"}``), for objects that carry no
-    path annotation (plain YAML read from files, rather than a ResourceList from kpt or kustomize).
+    ``files`` gives, per item, the file it was read from (``{"path", "index"}``, and ``line``: the lines before its
+    document), for objects that carry no path annotation (plain YAML read from files, rather than a ResourceList
+    from kpt or kustomize).
     """
     views: list[WorkloadView] = []
     across = transformer.Across(config)
+    first_lines: dict[int, int] = {}  # the lines before each view's document, by id of the view
     for position, obj in enumerate(items):
         if isinstance(obj, Mapping):
             outcome = transformer.sequence_object(obj, config)
             across.add(obj, outcome)
-            views += _views(obj, outcome, config, files[position] if files else None)
+            new = _views(obj, outcome, config, files[position] if files else None)
+            first_lines.update((id(v), int((files[position] or {}).get("line", 0)) if files else 0) for v in new)
+            views += new
     for result in across.results():
         for view in views:
             if result.severity != "info" and result.resource_ref == view.ref:
-                view.findings.append(_finding(result))
+                view.findings.append(_finding(result, first_lines.get(id(view), 0)))
     present = across.rbac.present()
     for view in views:
         view.asked = asked
@@ -82,8 +86,12 @@ def build(
     return views
 
 
-def _finding(result: Result) -> dict[str, Any]:
-    return {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
+def _finding(result: Result, first_line: int = 0) -> dict[str, Any]:
+    """A result as the plan shows it; ``line`` counts in the file (``first_line``: lines before the document)."""
+    found = {k: v for k, v in result.to_dict().items() if k in ("severity", "message", "field")}
+    if result.line:
+        found["line"] = result.line + first_line
+    return found
 
 
 def _views(
@@ -93,11 +101,12 @@ def _views(
     info = workloads.kind_info(obj, config)
     if info is not None:
         results = transformer.results_of(obj, outcome)
+        first_line = int((file or {}).get("line", 0))
         view = WorkloadView(
             ref=objects.resource_ref(obj),
-            file=objects.file_ref(obj) or file,
+            file=objects.file_ref(obj) or ({k: v for k, v in file.items() if k != "line"} if file else None),
             plans=list(outcome.plans),
-            findings=[_finding(r) for r in results if r.severity != "info"],
+            findings=[_finding(r, first_line) for r in results if r.severity != "info"],
         )
         view.before = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(obj, info)}
         view.rbac = list(outcome.added)
@@ -112,7 +121,8 @@ def _views(
         elif outcome.decision is not None and not outcome.decision.selected:
             view.skipped = outcome.decision.describe()
         elif not outcome.plans and not any(f["severity"] == "error" for f in view.findings):
-            view.skipped = "nothing to do: a single container and no sidecars"
+            why = [r.message for r in results if r.severity == "info" and r.message.startswith("nothing to do")]
+            view.skipped = why[0] if why else "nothing to do: a single container and no sidecars"
         views.append(view)
     return views
 
@@ -218,6 +228,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
                 lines.append("    (list pods has no resourceNames: a selector reads the Pods of the whole namespace)")
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
+            + (f" (line {f['line']})" if f.get("line") else "")
             for f in view.findings
         )
         blocks.append("\n".join(lines))

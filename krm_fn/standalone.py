@@ -23,14 +23,19 @@ STDIN = "<stdin>"
 
 
 class Document:
-    """One document of the input: its exact text, and the object it holds when it is a Kubernetes object."""
+    """One document of the input: its exact text, and the object it holds when it is a Kubernetes object.
 
-    __slots__ = ("obj", "source", "text")
+    ``line`` is the number of lines before the document in its file, so that a result about its object can name
+    the line of the file (the object's own lines count from its document).
+    """
 
-    def __init__(self, text: str, obj: Any = None, source: str = "") -> None:
+    __slots__ = ("line", "obj", "source", "text")
+
+    def __init__(self, text: str, obj: Any = None, source: str = "", line: int = 0) -> None:
         self.text = text
         self.obj = obj
         self.source = source
+        self.line = line
 
 
 def read_sources(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> list[Document]:
@@ -46,7 +51,11 @@ def iter_documents(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> I
     """The documents of :func:`read_sources` one at a time, so that a caller can let each go when done."""
     for source in sources:
         for name, data in _files(source, read_stdin):
-            yield from _documents(yamlio.decode(data), source=name)
+            try:
+                text = yamlio.decode(data)
+            except InputError as err:
+                raise InputError(f"{name}: {err}") from None
+            yield from _documents(text, source=name)
 
 
 def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
@@ -74,19 +83,19 @@ def _documents(text: str, *, source: str) -> Iterator[Document]:
         yamlio.refuse_directives(text)
     except InputError as err:
         raise err.at(1, source) from None
-    first_line = 1
+    line = 0
     for part in yamlio.split_documents(text):
+        before, line = line, line + part.count("\n")
         try:
-            yield from _document(part, source)
+            yield from _document(part, source, before)
         except InputError as err:
-            raise err.at(first_line, source) from None
-        first_line += part.count("\n")
+            raise err.at(before + 1, source) from None
 
 
-def _document(part: str, source: str) -> Iterator[Document]:
+def _document(part: str, source: str, before: int) -> Iterator[Document]:
     lazy = splicing.lazy_document(part)
     if lazy is not None and lazy.get("kind") != resourcelist.KIND:
-        yield Document(part, lazy, source)  # read in full only if seq-fn sequences it
+        yield Document(part, lazy, source, before)  # read in full only if seq-fn sequences it
         return
     loaded = [d for d in yamlio.load_all(part) if d is not None]
     if len(loaded) == 1 and resourcelist.is_resource_list(loaded[0]):
@@ -95,7 +104,7 @@ def _document(part: str, source: str) -> Iterator[Document]:
         obj = loaded[0] if len(loaded) == 1 and _is_object(loaded[0]) else None
         if obj is not None:
             resourcelist.check_keys(obj, where="document")
-        yield Document(part, obj, source)
+        yield Document(part, obj, source, before)
 
 
 def _items(part: str, source: str) -> Iterator[Document]:
@@ -194,6 +203,20 @@ def _line_ends_of(original: str, text: str) -> str:
     if "\r\n" not in original:
         return text
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def located(results: Iterable[Result], source: str, first_line: int = 0) -> list[Result]:
+    """Results about an object read from ``source``, naming that file and the line in it.
+
+    ``first_line`` is the number of lines before the object's document (:attr:`Document.line`). An object that
+    names its own file (an item of a ResourceList, with kpt's path annotation) keeps it.
+    """
+    out = []
+    for result in results:
+        line = result.line + first_line if result.line else None
+        where = result.file or ({"path": source} if source else None)
+        out.append(result._replace(file=where, line=line))
+    return out
 
 
 def stderr_lines(results: Results, *, verbose: bool) -> str:

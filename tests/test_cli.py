@@ -114,7 +114,6 @@ def test_standalone_error_prints_nothing_on_stdout_and_exits_1():
         (["-"], "a: [", "input is not valid YAML"),
         (["/nonexistent/file.yaml"], "", "cannot read /nonexistent/file.yaml"),
         ([], "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n", "expected a list"),
-        ([], "", "input is empty"),
     ],
 )
 def test_unreadable_input_exits_2_with_one_line(args, stdin, message):

@@ -30,10 +30,18 @@ class InputError(Exception):
 class ConfigError(Exception):
     """The functionConfig is wrong: an ``error`` result (exit code 1).
 
-    ``message`` omits ``field`` (results carry it apart); ``str()`` has both, for a terminal.
+    ``message`` omits ``field`` (results carry it apart); ``str()`` has both, for a terminal. ``also`` holds the
+    other mistakes found in the same config, so that one run reports them all (:meth:`every`).
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, also: tuple[ConfigError, ...] = ()) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.message = message
         self.field = field
+        self.also = also
+        #: The line of ``field`` in the config file, where a caller that read the file knows it.
+        self.line: int | None = None
+
+    def every(self) -> list[ConfigError]:
+        """The first mistake and the others found with it, in field order."""
+        return [self, *self.also]

@@ -43,20 +43,27 @@ def load(fn_config: Mapping[str, Any] | None, spec: ConfigKind) -> dict[str, Any
     if fn_config is None or len(fn_config) == 0:
         return {}
     api_version, kind = fn_config.get("apiVersion"), fn_config.get("kind")
+    mistakes: list[ConfigError] = []  # a ConfigMap's values that do not convert; the schema finds the rest
     if (api_version, kind) == _CONFIGMAP:
-        fields, origin = _from_configmap(fn_config.get("data"), spec.schema), "data."
+        fields, origin = _from_configmap(fn_config.get("data"), spec.schema, mistakes), "data."
     elif kind == spec.kind and api_version == spec.api_version:
         fields, origin = {k: yamlio.to_plain(v) for k, v in fn_config.items() if k not in _ENVELOPE}, ""
     elif kind == spec.kind:
         raise ConfigError(f"{kind} must have apiVersion {spec.api_version!r}, not {api_version!r}", field="apiVersion")
     else:
         raise ConfigError(f"must be {spec.expected}; got kind {kind!r} (apiVersion {api_version!r})", field="kind")
-    validate(fields, spec.schema, origin=origin)
+    try:
+        validate(fields, spec.schema, origin=origin)
+    except ConfigError as err:
+        mistakes += err.every()
+    if mistakes:  # every mistake in one run, in the order of the fields
+        first, *rest = sorted(mistakes, key=lambda e: e.field or "")
+        raise ConfigError(first.message, field=first.field, also=tuple(rest))
     return fields
 
 
 def validate(fields: Mapping[str, Any], schema: Mapping[str, Any], *, origin: str = "") -> None:
-    """Raise a :class:`ConfigError` for the first schema violation, in field order, naming the field.
+    """Raise a :class:`ConfigError` for every schema violation (one per field, in field order), naming the field.
 
     No fields (kpt's empty ``function-input`` ConfigMap, a typed config with only its envelope) against an object
     schema that constrains only the fields present is valid without asking jsonschema, whose import costs more
@@ -68,10 +75,14 @@ def validate(fields: Mapping[str, Any], schema: Mapping[str, Any], *, origin: st
 
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(fields), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        error = errors[0]
+    found: dict[str | None, ConfigError] = {}
+    for error in errors:
         path, message = _describe(error)
-        raise ConfigError(message, field=f"{origin}{path}" if path else None)
+        field = f"{origin}{path}" if path else None
+        found.setdefault(field, ConfigError(message, field=field))  # the first mistake of each field
+    if found:
+        first, *rest = found.values()
+        raise ConfigError(first.message, field=first.field, also=tuple(rest))
 
 
 def _accepts_empty_object(schema: Mapping[str, Any]) -> bool:
@@ -97,8 +108,17 @@ def _describe(error: Any) -> tuple[str, str]:
     if error.validator == "enum":
         return path, f"must be one of {', '.join(map(str, error.validator_value))} (got {error.instance!r})"
     if error.validator == "type":
-        return path, f"must be of type {error.validator_value} (got {type(error.instance).__name__} {error.instance!r})"
+        return path, f"must be of type {error.validator_value} (got {_type_name(error.instance)} {error.instance!r})"
     return path, error.message
+
+
+def _type_name(value: Any) -> str:
+    """The JSON type of a value, as users know it (a reader's own classes, such as ruamel.yaml's, left out)."""
+    for base, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+                       (Mapping, "object")):  # fmt: skip
+        if isinstance(value, base):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def _path(parts: Any) -> str:
@@ -108,7 +128,8 @@ def _path(parts: Any) -> str:
     return out
 
 
-def _from_configmap(data: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
+def _from_configmap(data: Any, schema: Mapping[str, Any], mistakes: list[ConfigError]) -> dict[str, Any]:
+    """The fields a ConfigMap's strings stand for; a value that cannot be one goes to ``mistakes``, left out."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -116,10 +137,13 @@ def _from_configmap(data: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key, raw in data.items():
         if not isinstance(raw, str):
-            raise ConfigError(
-                f"ConfigMap values must be strings (got {type(raw).__name__} {raw!r}); quote it",
-                field=f"data.{key}",
+            mistakes.append(
+                ConfigError(
+                    f"ConfigMap values must be strings (got {_type_name(raw)} {raw!r}); quote it",
+                    field=f"data.{key}",
+                )
             )
+            continue
         *parents, leaf = str(key).split(".")
         target, props = fields, schema
         for parent in parents:
@@ -127,7 +151,10 @@ def _from_configmap(data: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
             target = target.setdefault(parent, {})
             if not isinstance(target, dict):
                 raise ConfigError(f"{parent} is set twice", field=f"data.{key}")
-        target[leaf] = _convert(raw, props.get("properties", {}).get(leaf), key=str(key), root=schema)
+        try:
+            target[leaf] = _convert(raw, props.get("properties", {}).get(leaf), key=str(key), root=schema)
+        except ConfigError as err:
+            mistakes.append(err)
     return fields
 
 

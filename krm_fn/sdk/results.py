@@ -21,6 +21,9 @@ class Result(NamedTuple):
     field_path: str | None = None
     file: Mapping[str, Any] | None = None
     tags: Mapping[str, str] = MappingProxyType({})
+    #: The line of the field in ``file`` (in the function's input when there is no file); kpt's results have no
+    #: place for it, so only :meth:`one_line` shows it.
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Render in the wire format (``resourceRef``, ``field.path``, ``file.path``/``index``)."""
@@ -46,7 +49,9 @@ class Result(NamedTuple):
             parts.append(f"{self.field_path}:")
         parts.append(self.message)
         if self.file and self.file.get("path"):
-            parts.append(f"(file {self.file['path']})")
+            parts.append(f"(file {self.file['path']}" + (f", line {self.line})" if self.line else ")"))
+        elif self.line:
+            parts.append(f"(line {self.line} of the input)")
         return " ".join(parts)
 
 

@@ -117,17 +117,40 @@ def parse_version(text: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+#: What ``schema.json`` describes besides the fields: the envelope of both forms and the ConfigMap form's ``data``.
+_ENVELOPE = ("apiVersion", "kind", "metadata", "data")
+
+
 @functools.cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of the typed functionConfig's fields (``seq-fn schema`` prints it)."""
+    """The JSON Schema of the whole functionConfig users write, in both forms (``seq-fn schema`` prints it).
+
+    The keys a ConfigMap's ``data`` may hold are the fields' names (and ``parent.child`` for nested ones), filled
+    in here from the fields, so that a new field cannot be left out of them.
+    """
     with open(os.path.join(os.path.dirname(__file__), "schema.json"), encoding="utf-8") as handle:
         loaded: dict[str, Any] = json.load(handle)
+    names = []
+    for name, prop in loaded["properties"].items():
+        if name not in _ENVELOPE:
+            names.append(name)
+            names += [f"{name}.{child}" for child in prop.get("properties") or ()]
+    loaded["$defs"]["configMapData"]["propertyNames"] = {"enum": names}
     return loaded
+
+
+@functools.cache
+def fields_schema() -> dict[str, Any]:
+    """The schema of the fields alone (what the SDK validates, after taking them out of either form)."""
+    whole = schema()
+    fields = {k: v for k, v in whole.items() if k not in ("required", "allOf")}
+    fields["properties"] = {k: v for k, v in whole["properties"].items() if k not in _ENVELOPE}
+    return fields
 
 
 def config_kind() -> fnconfig.ConfigKind:
     """How the SDK recognises seq-fn's typed functionConfig."""
-    return fnconfig.ConfigKind(api_version=c.API_VERSION, kind=c.CONFIG_KIND, schema=schema())
+    return fnconfig.ConfigKind(api_version=c.API_VERSION, kind=c.CONFIG_KIND, schema=fields_schema())
 
 
 def load_config(
@@ -157,5 +180,5 @@ def config_from_mapping(data: Mapping[str, Any] | SequenceConfig | None) -> Sequ
         return data
     if "kind" in data:
         return load_config(data)
-    fnconfig.validate(data, schema())
+    fnconfig.validate(data, fields_schema())
     return SequenceConfig.from_fields(data)

@@ -33,6 +33,22 @@ WAIT_FOR = f"{GROUP}/wait-for"
 WAIT_TIMEOUT = f"{GROUP}/wait-timeout"
 #: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
 SEQUENCED = f"{GROUP}/sequenced"
+#: On those exit codes, restart every container of the Pod in place (RestartAllContainers, issue 24).
+RESTART_ALL_PREFIX = f"{GROUP}/restart-all-on-exit-codes."
+
+#: The one table of ``seq-fn.dev/`` annotation keys: a key that is neither one of these nor a prefix below followed
+#: by a container name is a typo (:mod:`krm_fn.sequencing.keys`), never a way of asking to be sequenced.
+ANNOTATION_KEYS = (ORDER, SIDECARS, STRATEGY, ENABLED, SKIP, WAIT_FOR, WAIT_TIMEOUT, SEQUENCED)
+#: Keys that end with the name of the container they are about (``seq-fn.dev/timeout.migrate``).
+CONTAINER_KEY_PREFIXES = (
+    AFTER_PREFIX,
+    TIMEOUT_PREFIX,
+    START_TIMEOUT_PREFIX,
+    STOP_DELAY_PREFIX,
+    STOP_SIGNAL_PREFIX,
+    RETRY_PREFIX,
+    RESTART_ALL_PREFIX,
+)
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 

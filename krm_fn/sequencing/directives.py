@@ -8,12 +8,10 @@ from typing import Any, NamedTuple
 
 from krm_fn.sdk import objects
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import waits
+from krm_fn.sequencing import keys, waits
 from krm_fn.sequencing.durations import GO_DURATION, whole_seconds
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
-
-_KNOWN = (c.ORDER, c.SIDECARS, c.STRATEGY, c.ENABLED, c.SKIP, c.SEQUENCED, c.WAIT_FOR, c.WAIT_TIMEOUT)
 
 
 class Stopping(NamedTuple):
@@ -228,7 +226,7 @@ def read(obj: Mapping[str, Any], template: PodTemplate, report: Report) -> Direc
     for where, notes in sources:
         for raw_key, value in notes.items():
             key = str(raw_key)
-            if not key.startswith(f"{c.GROUP}/"):
+            if keys.judge(key).kind is not keys.Kind.KNOWN:
                 continue
             path = f"{where}.annotations[{key}]"
             if not isinstance(value, str):
@@ -278,16 +276,8 @@ def _parse(merged: Mapping[str, str], paths: Mapping[str, str], report: Report) 
                     topic="annotations",
                 )
             timeouts[key.removeprefix(c.TIMEOUT_PREFIX)] = value.strip()
-        elif key.startswith(c.LIFECYCLE_PREFIXES):
-            continue  # _parse_stopping
-        elif key not in _KNOWN:
-            report.warn(
-                f"unknown annotation {key} is ignored (known: {', '.join(_KNOWN)}, "
-                f"{c.AFTER_PREFIX}<container>, {c.TIMEOUT_PREFIX}<container>, {c.START_TIMEOUT_PREFIX}<container>, "
-                + ", ".join(f"{p}<container>" for p in c.LIFECYCLE_PREFIXES)
-                + ")",
-                paths[key],
-            )
+        # Every other key is read below, by _parse_stopping and _parse_waits, or elsewhere; a key that is not in
+        # the table of keys never gets this far (selection refuses it, see krm_fn.sequencing.keys).
     return Directives(
         order=order,
         sidecars=sidecars,
@@ -330,15 +320,15 @@ def _names(value: str, path: str, report: Report, *, allow_empty: bool = False) 
     return tuple(n for n in names if n)
 
 
-def is_true(value: str | None, *, key: str, report: Report) -> bool:
-    """``"true"``/``"false"`` (any case); anything else is an error naming the annotation."""
+def is_true(value: str | None, *, key: str, report: Report, path: str | None = None) -> bool:
+    """``"true"``/``"false"`` (any case); anything else is an error naming the annotation (at ``path``)."""
     if value is None:
         return False
     if value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     report.error(
         f'annotation {key} must be "true" or "false", not {value!r}',
-        f"metadata.annotations[{key}]",
+        path or f"metadata.annotations[{key}]",
         topic="annotations",
     )
     return False

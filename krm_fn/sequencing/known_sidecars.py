@@ -3,8 +3,8 @@
 A mesh proxy, a database proxy or a log/metrics agent runs for as long as the Pod does. Made a step (a run-to-
 completion init container, or a wrapped step), it hangs the Pod in Init forever when first, or lets the steps run
 without it when last; made the main container of a Deployment, it takes the app's place for ``kubectl logs`` and
-the start order (kube-rbac-proxy "main", app "sidecar"). Planning uses this list to refuse the first and to start
-such a container first, as a native sidecar, in the second. The README's "Known sidecars" section lists it too
+the start order (kube-rbac-proxy "main", app "sidecar"). Planning uses this list to avoid both: such a container
+starts first, as a native sidecar, in every workload. The README's "Known sidecars" section lists it too
 (a test keeps the two in step).
 
 A container is recognised by its name or by its image's repository (registry host and tag left out), so an image

@@ -59,7 +59,7 @@ def plan(
 ) -> Plan | None:
     """The plan for ``template``, or None when there is nothing to do or an error was reported."""
     asked = directives.read(obj, template, report)
-    names = container_names(template, report)
+    names = _names(template, report)
     if names is None or report.has_errors:
         return None
     sidecars = _sidecars(names, asked, config, report)
@@ -67,16 +67,16 @@ def plan(
     sidecars += recognised
     steps = [n for n in names if n not in sidecars]
     if not steps:
-        report.error(
-            "every container is a sidecar: at least one must stay a step",
-            asked.path(c.SIDECARS) or f"{template.path}.containers",
-            topic="sidecars",
-        )
+        _no_step(template, sidecars, asked, report)
         return None
     order = _order(steps, sidecars, asked, report)
     own_init = [str(i["name"]) for i in template.spec.get("initContainers") or () if isinstance(i, Mapping)]
     _check_stopping_names(asked, names, own_init, report)
-    if order is None or (len(order) == 1 and not sidecars and not asked.stopping and not asked.waits):
+    _check_timeout_names(asked, names, report)
+    if order is None or report.has_errors:
+        return None
+    if len(order) == 1 and not sidecars and not asked.stopping and not asked.waits:
+        report.info(f"nothing to do: one container ({order[0]}), nothing to order", f"{template.path}.containers")
         return None
     strategy = _strategy(intent, asked, config, report)
     needs_sidecars = bool(sidecars) or (strategy is Strategy.NATIVE_SIDECARS and len(order) > 1)
@@ -89,6 +89,8 @@ def plan(
             topic="kubernetes-version",
         )
     for name in asked.timeouts:
+        if name not in names:
+            continue  # _check_timeout_names
         if name not in steps:
             report.error(
                 f"timeout for {name!r}, which is not a step", asked.path(c.TIMEOUT_PREFIX + name), topic="annotations"
@@ -120,6 +122,14 @@ def plan(
         stopping=asked.stopping,
         waits=_waits(asked.waits, config),
     )
+
+
+def _names(template: PodTemplate, report: Report) -> list[str] | None:
+    """The container names, checked; None when there are none yet (a base an overlay fills in) or on an error."""
+    if "containers" not in template.spec:
+        report.info(f"nothing to do: no containers at {template.path}.containers yet", template.path)
+        return None
+    return container_names(template, report)
 
 
 def _waits_for(order: list[str], asked: Directives) -> dict[str, tuple[str, ...]]:
@@ -168,6 +178,18 @@ def _waits(asked: directives.Waits, config: SequenceConfig) -> directives.Waits:
     return asked._replace(timeout=config.wait_timeout, timeout_seconds=whole_seconds(config.wait_timeout))
 
 
+def _check_timeout_names(asked: Directives, names: Sequence[str], report: Report) -> None:
+    """``timeout.<c>`` and ``start-timeout.<c>`` must name a container, even where there is nothing else to do."""
+    for prefix, named in ((c.TIMEOUT_PREFIX, asked.timeouts), (c.START_TIMEOUT_PREFIX, asked.start_timeouts)):
+        for name in named:
+            if name not in names:
+                report.error(
+                    f"{prefix}{name} names {name!r}, which is not a container (containers: {', '.join(names)})",
+                    asked.path(prefix + name),
+                    topic="annotations",
+                )
+
+
 def _check_stopping_names(asked: Directives, names: Sequence[str], own_init: Sequence[str], report: Report) -> None:
     """Stop and retry annotations must name a container of this pod spec (a step or a sidecar).
 
@@ -201,19 +223,19 @@ def _recognised_sidecars(
 ) -> list[str]:
     """Well-known long-running containers that nobody declared a sidecar: the sidecars they must be.
 
-    In a long-running workload such a container starts first, as a native sidecar, so that a mesh proxy is up
-    before the app and never becomes the main container. In a run-to-completion workload it would be a step that
-    never exits: that is refused, with the ways out. Naming it in ``seq-fn.dev/order`` says it is a step after
-    all; only the main place of a long-running workload stays refused.
+    Whatever the intent, such a container starts first, as a native sidecar: a mesh proxy is up before the app
+    and never becomes the main container of a Deployment, and a database proxy in a Job serves every step and
+    stops after the last (as a step it would never exit, and the Pod would hang). Naming it in
+    ``seq-fn.dev/order`` says it is a step after all; only the main place of a long-running workload stays
+    refused.
     """
     found = []
     ordered = asked.order or ()
-    for index, container in enumerate(template.spec["containers"]):
+    for container in template.spec["containers"]:
         name = container["name"]
         known = known_sidecars.recognise(container)
         if known is None or name in sidecars:
             continue
-        path = f"{template.path}.containers[{index}]"
         if name in ordered:
             if intent is Intent.START_ORDER and ordered[-1] == name:
                 report.error(
@@ -223,31 +245,38 @@ def _recognised_sidecars(
                     topic="known-sidecars",
                 )
             continue
-        if intent is Intent.STEPS:
-            report.error(
-                f"container {name!r} looks like a long-running sidecar ({known.label}): as a step it never exits, "
-                "so the Pod would hang, or the steps before it would run without it. Declare it a sidecar "
-                f"({c.SIDECARS}: {name}, or sidecars: [{name}] in the functionConfig), or name it in {c.ORDER} if "
-                "it really is a step that exits",
-                path,
-                topic="known-sidecars",
-            )
-            continue
         found.append(name)
     return found
+
+
+def _no_step(template: PodTemplate, sidecars: Sequence[str], asked: Directives, report: Report) -> None:
+    """Every container is a sidecar: a mistake when the workload's own annotation says so, else nothing to do.
+
+    An Istio ingress gateway or an OpenTelemetry collector Deployment is a proxy and nothing else; ``selectAll``
+    over a repository meets many, and must not fail for them.
+    """
+    if asked.sidecars:
+        report.error(
+            "every container is a sidecar: at least one must stay a step",
+            asked.path(c.SIDECARS) or f"{template.path}.containers",
+            topic="sidecars",
+        )
+    else:
+        report.info(f"nothing to do: its only containers are sidecars ({_labelled(template, sidecars)})",
+                    f"{template.path}.containers")  # fmt: skip
+
+
+def _labelled(template: PodTemplate, names: Sequence[str]) -> str:
+    """``istio-proxy: Istio proxy``: each container with what seq-fn recognised it as, where it did."""
+    known = {str(i.get("name")): known_sidecars.recognise(i) for i in template.spec["containers"]}
+    return ", ".join(f"{n}: {k.label}" if (k := known.get(n)) else n for n in names)
 
 
 def _check_start_timeouts(asked: Directives, names: Sequence[str], gated: Sequence[str], report: Report) -> None:
     """``start-timeout.<c>`` must name a container whose start gates the next one."""
     for name in asked.start_timeouts:
         path = asked.path(c.START_TIMEOUT_PREFIX + name)
-        if name not in names:
-            report.error(
-                f"start timeout for {name!r}, which is not a container (containers: {', '.join(names)})",
-                path,
-                topic="annotations",
-            )
-        elif name not in gated:
+        if name in names and name not in gated:  # a name that is not a container: _check_timeout_names
             report.warn(
                 f"start timeout for {name!r} is ignored: only a sidecar or a start-order container before the "
                 "main one has a startup gate",

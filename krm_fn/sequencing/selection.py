@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from krm_fn.sdk import objects
 from krm_fn.sdk.selector import is_selected
 from krm_fn.sequencing import constants as c
-from krm_fn.sequencing import directives
+from krm_fn.sequencing import directives, keys
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
@@ -34,6 +34,8 @@ class Reason(StrEnum):
     NOT_SELECTED = "not selected by the functionConfig's selectors"
     EXCLUDED = "excluded by the functionConfig's exclude"
     OPTED_OUT = "opted out"
+    UNKNOWN_KEY = "has an unknown seq-fn.dev annotation"
+    NEAR_MISS = "has an annotation that looks like seq-fn's but is not"
     ALREADY_SEQUENCED = "already sequenced"
 
 
@@ -64,6 +66,11 @@ def decide(  # noqa: PLR0911 (one return per reason reads best)
     """The decision for one pod-bearing workload; a malformed opt-in or opt-out annotation is an error."""
     if not is_selected(obj, exclude=config.exclude):
         return Decision(Reason.EXCLUDED)
+    unknown, near = _check_keys(obj, templates, report)
+    if unknown:
+        return Decision(Reason.UNKNOWN_KEY, ", ".join(unknown))
+    if near:
+        return Decision(Reason.NEAR_MISS, ", ".join(near))
     opted_out = _opt_out(obj, templates, report)
     if opted_out:
         return Decision(Reason.OPTED_OUT, opted_out)
@@ -75,7 +82,7 @@ def decide(  # noqa: PLR0911 (one return per reason reads best)
     if config.selectors:
         chosen = is_selected(obj, selectors=config.selectors)
         return Decision(Reason.SELECTED if chosen else Reason.NOT_SELECTED)
-    declared = [key for key, _ in _seq_fn_annotations(obj, templates) if key not in _NOT_INTENT]
+    declared = [key for key, _, _ in _seq_fn_annotations(obj, templates) if key not in _NOT_INTENT]
     if declared or True in _flags(obj, templates, c.ENABLED, report):
         return Decision(Reason.ANNOTATED, ", ".join(dict.fromkeys(declared)) or f'{c.ENABLED}: "true"')
     return Decision(Reason.NO_INTENT)
@@ -93,16 +100,44 @@ def _opt_out(obj: Mapping[str, Any], templates: list[PodTemplate], report: Repor
 def _flags(obj: Mapping[str, Any], templates: list[PodTemplate], key: str, report: Report) -> set[bool]:
     """The values of a ``"true"``/``"false"`` annotation on the workload and its pod templates (empty: not set)."""
     return {
-        directives.is_true(str(value), key=key, report=report)
-        for name, value in _seq_fn_annotations(obj, templates)
+        directives.is_true(str(value), key=key, report=report, path=path)
+        for name, value, path in _seq_fn_annotations(obj, templates)
         if name == key
     }
 
 
-def _seq_fn_annotations(obj: Mapping[str, Any], templates: list[PodTemplate]) -> Iterator[tuple[str, Any]]:
-    """Every ``seq-fn.dev/*`` annotation of the workload and of its pod templates."""
-    holders = [obj, *(t.holder for t in templates if t.holder is not obj)]
-    for holder in holders:
+def _check_keys(obj: Mapping[str, Any], templates: list[PodTemplate], report: Report) -> tuple[list[str], list[str]]:
+    """Every annotation key that is a typo of a seq-fn key: the unknown ones (errors), the near misses (warnings).
+
+    Only the keys of the workload's and its pod templates' metadata are read; another tool's key is never judged.
+    """
+    unknown: list[str] = []
+    near: list[str] = []
+    for where, holder in _holders(obj, templates):
+        for raw in objects.annotations_of(holder):
+            key = str(raw)
+            verdict = keys.judge(key)
+            path = f"{where}.annotations[{key}]"
+            if verdict.kind in (keys.Kind.UNKNOWN, keys.Kind.NO_CONTAINER):
+                report.error(verdict.message(key), path, topic="annotations")
+                unknown.append(key)
+            elif verdict.kind is keys.Kind.NEAR_MISS:
+                report.warn(verdict.message(key), path)
+                near.append(key)
+    return unknown, near
+
+
+def _holders(obj: Mapping[str, Any], templates: list[PodTemplate]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The workload and each pod template holder, with the display path of its ``metadata``."""
+    yield "metadata", obj
+    for template in templates:
+        if template.holder is not obj:
+            yield template.metadata_path, template.holder
+
+
+def _seq_fn_annotations(obj: Mapping[str, Any], templates: list[PodTemplate]) -> Iterator[tuple[str, Any, str]]:
+    """Every known ``seq-fn.dev/*`` annotation of the workload and of its pod templates, with its field path."""
+    for where, holder in _holders(obj, templates):
         for key, value in objects.annotations_of(holder).items():
-            if str(key).startswith(f"{c.GROUP}/"):
-                yield str(key), value
+            if keys.judge(str(key)).kind is keys.Kind.KNOWN:
+                yield str(key), value, f"{where}.annotations[{key}]"

@@ -65,7 +65,7 @@ class NamedPortCheck:
         info = workloads.kind_info(changed, self.config)
         for template in workloads.pod_templates(changed, info) if info else []:
             labels = objects.labels_of(template.holder)
-            for index, container in enumerate(template.spec.get("initContainers") or ()):
+            for container in template.spec.get("initContainers") or ():
                 if not isinstance(container, Mapping) or container.get("restartPolicy") != "Always":
                     continue
                 named = [
@@ -74,10 +74,11 @@ class NamedPortCheck:
                     if isinstance(port, Mapping) and isinstance(port.get("name"), str)
                 ]
                 # the original is read (in full, when it is read lazily) only for a sidecar with a named port
-                if not named or not _was_container(obj, info, template.path, container.get("name")):
+                was = _was_container(obj, info, template.path, container.get("name")) if named else None
+                if was is None:
                     continue
-                for number, port_name in named:
-                    path = f"{template.path}.initContainers[{index}].ports[{number}].name"
+                for number, port_name in named:  # the path in the input, where the user names the port
+                    path = f"{template.path}.containers[{was}].ports[{number}].name"
                     self.moved.append(_MovedPort(obj, namespace, labels, str(container["name"]), port_name, path))
 
     def findings(self) -> list[tuple[Mapping[str, Any], Finding]]:
@@ -131,12 +132,13 @@ def _services_text(names: list[str]) -> str:
     return f"Service {names[0]} targets" if len(names) == 1 else f"Services {', '.join(names)} target"
 
 
-def _was_container(obj: Mapping[str, Any], info: Any, path: str, name: Any) -> bool:
-    """Whether ``name`` stood in ``containers`` of the original pod spec at ``path`` (it moved there by seq-fn)."""
+def _was_container(obj: Mapping[str, Any], info: Any, path: str, name: Any) -> int | None:
+    """Where ``name`` stood in ``containers`` of the original pod spec at ``path`` (None: seq-fn did not move it)."""
     for template in workloads.pod_templates(obj, info):
         if template.path == path:
-            return any(isinstance(c, Mapping) and c.get("name") == name for c in template.spec.get("containers") or ())
-    return False
+            found = template.spec.get("containers") or ()
+            return next((i for i, c in enumerate(found) if isinstance(c, Mapping) and c.get("name") == name), None)
+    return None
 
 
 def _targets(service: _Service, moved: _MovedPort) -> bool:

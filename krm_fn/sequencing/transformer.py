@@ -7,10 +7,10 @@ exactly as it went in; the SDK runner then returns the whole input unchanged if 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, NamedTuple, cast
 
-from krm_fn.sdk import objects
+from krm_fn.sdk import lines, objects
 from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
@@ -56,12 +56,14 @@ def process(rl: ResourceList) -> None:
     try:
         config = load_config(rl.function_config)
     except ConfigError as err:
-        rl.results.append(_config_result(err, rl.function_config))
+        rl.results.extend(_config_result(each, rl.function_config) for each in err.every())
         return
     items, added, results = _sequence_all(rl.items, config)
     rl.items[:] = items  # in place: a CommentedSeq keeps the comments it holds for each index
     rl.added = added
-    rl.results.extend(results)
+    # A line counts in the ResourceList: useful where the items name no file (kustomize, a ResourceList piped in),
+    # wrong beside the file kpt names (kpt reformats each file into the list: its lines are not the file's).
+    rl.results.extend(r._replace(line=None) if r.file and r.line else r for r in results)
 
 
 def sequence_items(items: Sequence[Any], config: SequenceConfig) -> tuple[list[Any], Results]:
@@ -103,18 +105,19 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         return ObjectOutcome()
     if info is None:
         return _sequence_list(obj, config) if objects.is_list(obj) else ObjectOutcome()
-    report = Report()
     # The copy is made before anything is read: an object read lazily from its text (the SDK's LazyObject) is
     # then built once, not once for reading and again for the copy. It is dropped when nothing is selected.
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
+    report = Report(obj)  # the object as read: its nodes (or ruamel.yaml line records) give the lines
     templates = workloads.pod_templates(work, info)
     decision = selection.decide(work, templates, config=config, report=report)
     if not decision.selected or report.has_errors:
         summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
         return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
-    if not templates:
+    report.track(work)  # findings about moved containers name them where they are in the input
+    if not templates:  # a scaffold that an overlay fills in: nothing to do yet, and no reason to fail a whole run
         where = " or ".join(".".join(p) for p in info.paths)
-        report.error(f"{obj.get('kind')} has no pod spec at {where}", topic="containers")
+        report.info(f"nothing to do: no pod spec at {where} yet")
     done: list[tuple[str, planning.Plan]] = []
     for template in templates:
         intent = workloads.intent(info, template)
@@ -137,6 +140,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
         done.append((template.path, plan))
+    if done:  # "nothing to do" about one pod template of a workload that was sequenced says nothing of use
+        report.findings[:] = [f for f in report.findings if f.severity != "info"]
     grants, added = _rbac(obj, templates, done, report)
     if report.has_errors or not done:
         return ObjectOutcome(findings=report.findings, decision=decision)
@@ -231,10 +236,18 @@ class Across:
         self.ports.add(obj, outcome.changed)
         self.rbac.add(obj, outcome.added)
 
-    def results(self) -> list[Result]:
-        """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints."""
-        found = [_result(obj, finding) for obj, finding in [*self.ports.findings(), *self.rbac.findings()]]
-        return [*found, *self.hints.results()]
+    def results(self, located: Located | None = None) -> list[Result]:
+        """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints.
+
+        ``located`` gives the results about an object the file and line it was read from (standalone mode).
+        """
+        place = located or (lambda obj, results: results)
+        found = [r for obj, f in [*self.ports.findings(), *self.rbac.findings()] for r in place(obj, [_result(obj, f)])]
+        return [*found, *(r for obj, hint in self.hints.results() for r in place(obj, [hint]))]
+
+
+#: Results about an object, given the file and line it was read from (see :meth:`Across.results`).
+Located = Callable[[Mapping[str, Any], list[Result]], list[Result]]
 
 
 class OptInHints:
@@ -246,7 +259,7 @@ class OptInHints:
 
     def __init__(self) -> None:
         self.any_selected = False
-        self.left: list[Result] = []
+        self.left: list[tuple[Mapping[str, Any], Result]] = []
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
         """Take note of one object."""
@@ -266,10 +279,10 @@ class OptInHints:
         if len(names) > 1:
             message = f"{objects.describe(obj)} ({', '.join(names)}) is {decision.describe()}; to sequence it, "
             message += ways[decision.reason]
-            self.left.append(Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj)))
+            self.left.append((obj, Result(message, "info", objects.resource_ref(obj), None, objects.file_ref(obj))))
 
-    def results(self) -> list[Result]:
-        """One info result per multi-container workload left alone, when none was selected."""
+    def results(self) -> list[tuple[Mapping[str, Any], Result]]:
+        """One info result per multi-container workload left alone (with the workload), when none was selected."""
         return [] if self.any_selected else self.left
 
 
@@ -331,7 +344,9 @@ def results_of(obj: Mapping[str, Any], outcome: ObjectOutcome) -> list[Result]:
 def _result(obj: Mapping[str, Any], finding: Finding) -> Result:
     """A finding about ``obj`` as an SDK result, an error pointing to its section of the docs."""
     message = _pointing(finding.message, finding.topic)
-    return Result(message, finding.severity, objects.resource_ref(obj), finding.path, objects.file_ref(obj))
+    ref, where = objects.resource_ref(obj), objects.file_ref(obj)
+    line = finding.line if finding.line or not finding.path else lines.line_of(obj, finding.path)
+    return Result(message, finding.severity, ref, finding.path, where, line=line)
 
 
 def _in_file(results: list[Result], where: Mapping[str, Any] | None) -> list[Result]:

@@ -330,17 +330,25 @@ def test_asked_workloads_are_sequenced_and_no_other_document_changes(tmp_path: P
         check_strict(obj, "1.29")
 
 
-def test_a_job_asked_with_an_undeclared_cloud_sql_proxy_is_refused_naming_the_container_and_the_annotation(
-    tmp_path: Path,
-):
+def test_a_job_asked_with_an_undeclared_cloud_sql_proxy_gets_it_as_a_native_sidecar_started_first(tmp_path: Path):
+    """The README's first example: the proxy is well known, so it serves every step and stops after the last."""
     root = copy_corpus(tmp_path)
     ask(root, "migrate")
-    done = seq_fn(*files_of(root))
-    assert done.returncode == 1
-    assert done.stdout == "", "nothing to apply"
-    (error,) = lines(done.stderr, "error")
-    assert "Job shop/orders-db-migrate" in error and "'cloud-sql-proxy'" in error
-    assert "seq-fn.dev/sidecars: cloud-sql-proxy" in error
+    before = stream_of(root)
+    done = seq_fn("-v", *files_of(root))
+    assert done.returncode == 0, done.stderr
+    changed = changed_documents(before, done.stdout)
+    (only,) = changed.values()
+    job = objects_of(only)[0]
+    spec = pod_spec(job)
+    assert spec is not None
+    assert (spec["initContainers"][0]["name"], spec["initContainers"][0]["restartPolicy"]) == (
+        "cloud-sql-proxy", "Always"
+    )  # fmt: skip
+    assert "cloud-sql-proxy" not in names(spec["containers"])
+    (info,) = [line for line in lines(done.stderr, "info") if "orders-db-migrate" in line]
+    assert "cloud-sql-proxy: well-known long-running, so started first" in info
+    check_strict(job, "1.29")
 
 
 def test_redis_ha_asked_at_1_29_is_refused_naming_the_service_and_both_ways_out(tmp_path: Path):
@@ -384,38 +392,31 @@ def test_redis_ha_asked_at_1_32_is_sequenced_and_only_its_document_changes(tmp_p
 # 4. --all
 
 
-def test_all_refuses_only_the_undeclared_cloud_sql_proxy_and_named_ports_that_services_target_below_1_32(
-    tmp_path: Path,
-):
+def test_all_at_1_29_refuses_only_named_ports_that_services_target_below_1_32(tmp_path: Path):
     done = seq_fn("--all", "--config", config_file(tmp_path, 'kubernetesVersion: "1.29"\n'), *files_of(CORPUS))
     assert done.returncode == 1
     assert done.stdout == ""
     errors = lines(done.stderr, "error")
     refused = {line.split(": ")[2] for line in errors}
-    assert refused == {"Job shop/orders-db-migrate", "StatefulSet shop/redis-ha-server",
-                       "Deployment monitoring/postgres-exporter"}, errors  # fmt: skip
+    assert refused == {"StatefulSet shop/redis-ha-server", "Deployment monitoring/postgres-exporter"}, errors
     for error in errors:
-        if "Job shop/orders-db-migrate" in error:
-            assert "'cloud-sql-proxy' looks like a long-running sidecar" in error
-        else:
-            assert "is now a native sidecar and its port" in error and "kubernetesVersion is 1.29" in error
+        assert "is now a native sidecar and its port" in error and "kubernetesVersion is 1.29" in error
+        assert re.search(r"\(file \S+/(redis-ha|postgres-exporter)\.yaml, line \d+\)$", error), error
 
 
-def test_all_at_the_default_version_refuses_only_the_undeclared_cloud_sql_proxy():
-    """Every supported cluster reaches a native sidecar's named port: the default version no longer refuses it."""
+def test_all_at_the_default_version_refuses_nothing():
+    """Every supported cluster reaches a native sidecar's named port, and the Job's Cloud SQL proxy is a known
+    sidecar (issue 22): at the default version ``--all`` sequences the whole corpus."""
     done = seq_fn("--all", *files_of(CORPUS))
-    assert done.returncode == 1 and done.stdout == ""
-    errors = lines(done.stderr, "error")
-    assert [line.split(": ")[2] for line in errors] == ["Job shop/orders-db-migrate"], errors
+    assert done.returncode == 0, done.stderr
     assert "named" not in done.stderr, "no error or warning about named ports on a supported cluster"
 
 
 @pytest.mark.parametrize(
     ("version", "excluded"),
     [
-        ("1.29", {"Job shop/orders-db-migrate", "StatefulSet shop/redis-ha-server",
-                  "Deployment monitoring/postgres-exporter"}),
-        ("1.32", {"Job shop/orders-db-migrate"}),
+        ("1.29", {"StatefulSet shop/redis-ha-server", "Deployment monitoring/postgres-exporter"}),
+        ("1.32", set()),
     ],
 )  # fmt: skip
 def test_all_never_makes_a_known_sidecar_a_main_container_or_a_step_in_any_workload(
@@ -423,7 +424,7 @@ def test_all_never_makes_a_known_sidecar_a_main_container_or_a_step_in_any_workl
 ):
     """Every other workload is sequenced; the refused ones (see above) are excluded by the config."""
     exclude = "".join(f"- {{kind: {n.split()[0]}, name: {n.split('/')[1]}}}\n" for n in sorted(excluded))
-    config = config_file(tmp_path, f'kubernetesVersion: "{version}"\nexclude:\n{exclude}')
+    config = config_file(tmp_path, f'kubernetesVersion: "{version}"\n' + (f"exclude:\n{exclude}" if exclude else ""))
     before = stream_of(CORPUS)
     done = seq_fn("--all", "--config", config, *files_of(CORPUS))
     assert done.returncode == 0, done.stderr
@@ -456,7 +457,7 @@ def test_all_changes_nothing_kubectl_reads_but_what_sequencing_means(tmp_path: P
     """Under ``--all``, every document reads under kubectl as its input did (octal ``defaultMode: 0755`` and
     ``0400`` included), except what sequencing means: containers moved between the two lists, the fields a
     strategy adds, and the annotations seq-fn writes. kubectl's reader is the oracle."""
-    config = config_file(tmp_path, 'kubernetesVersion: "1.32"\nexclude: [{kind: Job, name: orders-db-migrate}]\n')
+    config = config_file(tmp_path, 'kubernetesVersion: "1.32"\n')
     given = "".join(text for _, text in stream_of(CORPUS))
     done = seq_fn("--all", "--config", config, *files_of(CORPUS))
     assert done.returncode == 0, done.stderr

@@ -102,12 +102,6 @@ def test_timeouts_outside_entrypoint_are_ignored_with_a_warning():
     assert "only strategy entrypoint" in report.findings[0].message
 
 
-def test_an_unknown_seq_fn_annotation_is_a_warning_naming_the_known_ones():
-    _, report = plan_of(job("a", "b", annotations={"seq-fn.dev/oder": "b,a"}))
-    assert report.findings[0].severity == "warning"
-    assert "seq-fn.dev/order" in report.findings[0].message
-
-
 @pytest.mark.parametrize("strategy", ["init-containers", "entrypoint"])
 def test_order_with_after_is_the_order_plus_the_after_waits_under_every_strategy(strategy):
     annotations = {"seq-fn.dev/order": "a,b,c", "seq-fn.dev/after.c": "a", "seq-fn.dev/strategy": strategy}
