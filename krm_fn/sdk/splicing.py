@@ -77,7 +77,7 @@ class LazyObject(Mapping[str, Any]):
             except sourced.Unsupported:
                 pass
         try:
-            return yamlio.load_all(_without_trailing_tabs(self.own_text()))[0]
+            return yamlio.load_all(_without_stray_tabs(self.own_text()))[0]
         except InputError:
             if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
                 raise
@@ -144,12 +144,12 @@ class LazyObject(Mapping[str, Any]):
         return Written(text, reason if _COMMENT.search(self.text, self.start, self.end) else "")
 
 
-def _without_trailing_tabs(text: str) -> str:
-    """``text`` without the blanks that end a line after a tab, outside block scalars, for ruamel.yaml.
+def _without_stray_tabs(text: str) -> str:
+    """``text`` with every tab outside its scalars made a space, for ruamel.yaml's scanner.
 
-    libyaml and go-yaml read ``kind: A<TAB>`` (the blanks end the plain scalar); ruamel.yaml's scanner refuses
-    them. Outside a block scalar (``|``, ``>``) blanks at the end of a line are never part of a value, so cutting
-    them changes nothing any reader reads.
+    libyaml and go-yaml read a tab between tokens (``kind: A<TAB>``, ``x: 1<TAB># note``); ruamel.yaml's scanner
+    refuses it. Outside a scalar a tab only separates tokens, so a space in its place changes nothing any reader
+    reads; the tabs inside quoted or block scalars are values and stay.
     """
     if "\t" not in text:
         return text
@@ -157,23 +157,26 @@ def _without_trailing_tabs(text: str) -> str:
         root = sourced.compose(text)
     except (pyyaml.YAMLError, RecursionError, ValueError):
         return text
-    blocks, stack = [], [root]
+    spans, stack, seen = [], [root], set()
     while stack:
         node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, pyyaml.ScalarNode):
-            if node.style in ("|", ">"):
-                blocks.append((node.start_mark.index, node.end_mark.index))
+            spans.append((node.start_mark.index, node.end_mark.index))
         elif isinstance(node, pyyaml.MappingNode):
             stack.extend(n for pair in node.value for n in pair)
         elif isinstance(node, pyyaml.SequenceNode):
             stack.extend(node.value)
-    out, position = [], 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        inside = any(start <= position < end for start, end in blocks)
-        stripped = body.rstrip(" \t")
-        out.append(line if inside or "\t" not in body[len(stripped) :] else stripped + line[len(body) :])
-        position += len(line)
+    spans.sort()
+    starts = [start for start, _ in spans]
+    out = list(text)
+    for index, char in enumerate(text):
+        if char == "\t":
+            found = bisect.bisect_right(starts, index) - 1
+            if found < 0 or not spans[found][0] <= index < spans[found][1]:
+                out[index] = " "
     return "".join(out)
 
 
