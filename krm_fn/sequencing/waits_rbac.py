@@ -4,9 +4,10 @@
 object where the API allows ``resourceNames`` (Jobs, DaemonSets, custom resources), and ``list`` where it reads by
 label selector, which ``resourceNames`` cannot limit: Pods for ``pod/`` and ``daemonset/``, and EndpointSlices
 (``discovery.k8s.io``) for ``service/``, whose slices are named after the Service with a random suffix. Nothing is
-watched, so no ``watch``. A dependency in another namespace gets a Role and RoleBinding in *that* namespace, which grants less
-than a ClusterRole would; only a cluster-scoped custom resource (:data:`~krm_fn.sequencing.waits.CLUSTER_SCOPED`)
-gets a ClusterRole and ClusterRoleBinding, named like a Role in another namespace, with ``resourceNames``.
+watched, so no ``watch``. A dependency in another namespace gets a Role and RoleBinding in *that* namespace, which
+grants less than a ClusterRole would; only a cluster-scoped custom resource
+(:data:`~krm_fn.sequencing.waits.CLUSTER_SCOPED`) gets a ClusterRole and ClusterRoleBinding, named like a Role in
+another namespace, with ``resourceNames``.
 
 The Role and RoleBinding are named ``seq-fn-wait-<workload>`` in the workload's namespace and
 ``seq-fn-wait-<workload>.<workload namespace>`` elsewhere (a namespace has no dot, so the name cannot be read two

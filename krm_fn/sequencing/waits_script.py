@@ -27,10 +27,16 @@ drift apart. A pause never runs past the deadline.
 ``service/`` reads the Service's EndpointSlices (``discovery.k8s.io/v1``, label ``kubernetes.io/service-name``) and
 counts an endpoint only when it is serving and not terminating (``serving``, or ``ready`` where a slice does not
 set ``serving``; unset means ready, as the API defines it): v1 Endpoints is deprecated from 1.33 and lists every
-address as ready for a Service with ``publishNotReadyAddresses``. A custom resource read that is Forbidden is
-followed once by ``kubectl api-resources`` (discovery, which every user may read): kubectl maps a singular name
-(``certificate``) to the plural it requests, which the Role, naming the resource as written, does not grant, and
-the message then says to write the plural.
+address as ready for a Service with ``publishNotReadyAddresses``. A ``pod/`` or ``daemonset/`` wait does not count
+a Ready Pod that is being deleted.
+
+kubectl is always given a resource it can map from its cached discovery at the first try: given
+``RESOURCE.GROUP`` with a dotted group (``certificates.cert-manager.io``), kubectl first reads it as
+``RESOURCE.VERSION.GROUP``, misses, and throws its discovery cache away, which costs two requests on every poll. So
+EndpointSlices are read as ``endpointslices.v1.discovery.k8s.io``, and a custom resource's version is looked up
+with ``kubectl api-resources --cached`` (from the cache) until it is found. A resource the API does not list that
+way (a singular name such as ``certificate``) is read as written: kubectl maps it to the plural, which the Role,
+naming the resource as written, does not grant, and the Forbidden answer then says to write the plural.
 """
 
 from __future__ import annotations
@@ -76,13 +82,21 @@ kube() {{
   return 1
 }}
 get() {{ kube get "$@"; }}
-plural() {{
-  [ -z "$looked" ] || return 0
-  looked=yes
-  listed=$(timeout {CALL_TIMEOUT} kubectl api-resources --api-group="${{1#*.}}" -o name 2>/dev/null) || return 0
-  case " $(echo $listed) " in *" $1 "*|"  ") return 0 ;; esac
-  hint=" (the API lists no $1 but $(echo $listed): the Role seq-fn wrote grants $1 as written, so write its \
-plural name)"
+resolve() {{
+  [ -z "$version" ] || return 0
+  gvr=$resource; group=${{resource#*.}}
+  listed=$(timeout {CALL_TIMEOUT} kubectl api-resources --cached --api-group="$group" --no-headers 2>/dev/null) ||
+    return 0
+  version=$(printf '%s\n' "$listed" | while read -r plural more; do
+    [ "$plural" = "${{resource%%.*}}" ] || continue
+    for word in $more; do case $word in */*) echo "${{word#*/}}"; break 2 ;; esac; done
+  done)
+  if [ -n "$version" ]; then gvr=${{resource%%.*}}.$version.$group; return 0; fi
+  names=$(printf '%s\n' "$listed" | while read -r plural more; do
+    [ -z "$plural" ] || printf ' %s' "$plural.$group"
+  done)
+  [ -z "$names" ] || hint=" (the API lists no $resource but$names: the Role seq-fn wrote grants $resource as \
+written, so write its plural name)"
 }}
 serving() {{
   for endpoint in $answer; do
@@ -106,7 +120,7 @@ ready() {{
       else timeout 10 nc -w 2 "$host" "$port" -e true; fi >/dev/null 2>&1 ;;
     http) timeout 10 wget -q -O /dev/null "$what" >/dev/null 2>&1 ;;
     file) test -e "${{what#file:}}" ;;
-    service) get endpointslices.discovery.k8s.io -n "$ns" -l "kubernetes.io/service-name=$name" \\
+    service) get endpointslices.v1.discovery.k8s.io -n "$ns" -l "kubernetes.io/service-name=$name" \\
         -o '{ENDPOINTS}' || return 1
       serving ;;
     job) get jobs.batch "$name" -n "$ns" -o '{JOB_DONE}' || return 1
@@ -124,8 +138,9 @@ ready() {{
       fi
       get pods -n "$ns" -l "$selector" --field-selector "spec.nodeName=$NODE_NAME" -o '{READY_PODS}' || return 1
       ready_pod "$selector on node $NODE_NAME" ;;
-    resource) get "$resource" "$name" -n "$ns" -o "jsonpath=$field" || {{
-        case $last in *Forbidden*) plural "$resource"; last="$last$hint" ;; esac; return 1; }}
+    resource) resolve
+      get "$gvr" "$name" -n "$ns" -o "jsonpath=$field" || {{
+        case $last in *Forbidden*) last="$last$hint" ;; esac; return 1; }}
       [ "$answer" = "$value" ] && return 0
       last="$resource $ns/$name: the field is ${{answer:-empty}}, not $value"; return 1 ;;
     *) last="unknown kind $kind"; return 2 ;;
@@ -151,7 +166,7 @@ while [ $# -gt 1 ]; do
     resource) ns=$1; name=$2; resource=$3; field=$4; value=$5; shift 5 ;;
   esac
   echo "seq-fn-wait: waiting for $what"
-  last=; selector=; looked=; hint=; since=$(date +%s); delay=1
+  last=; selector=; version=; hint=; since=$(date +%s); delay=1
   until ready; do
     if [ $? -eq 2 ]; then
       echo "seq-fn-wait: $what: $last: giving up" >&2
