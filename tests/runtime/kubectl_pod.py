@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -73,11 +74,47 @@ def kubectl_version(kubectl: Path) -> str:
     return found.group(0) if found else "unknown"
 
 
+#: The same with the host's ``dash`` as ``sh`` (and the libraries it loads): Debian's static busybox runs its own
+#: ``date`` and ``sleep`` before any on PATH, so a simulated clock (``benchmarks.wait_polling``) needs another shell;
+#: Alpine's busybox looks commands up on PATH (``FEATURE_PREFER_APPLETS`` is off there). dash has no ``$RANDOM``,
+#: so the script's ``/dev/urandom`` path is the one it takes.
+DASH_IMAGE = f"localhost/seq-fn-test-kubectl-pod-dash-21:{_CONTENT}"
+
+
 def image() -> str:
     """The busybox image, built once per machine (podman caches it)."""
     podman.environment()
     podman.busybox_image(IMAGE, APPLETS)
     return IMAGE
+
+
+def dash_image() -> str:
+    """:data:`DASH_IMAGE`, built once per machine."""
+    podman.environment()
+    if podman.image_exists(DASH_IMAGE):
+        return DASH_IMAGE
+    dash, busybox = shutil.which("dash"), shutil.which("busybox")
+    assert dash and busybox, "dash and busybox-static are needed"
+    libraries = re.findall(r"(/\S+) \(0x", subprocess.run(["ldd", dash], capture_output=True, text=True,
+                                                          check=True).stdout)  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "rootfs"
+        for folder in ("bin", "etc", "tmp"):
+            (root / folder).mkdir(parents=True)
+        shutil.copy(busybox, root / "bin" / "busybox")
+        shutil.copy(dash, root / "bin" / "sh")
+        for applet in APPLETS:
+            if applet != "sh":
+                (root / "bin" / applet).symlink_to("busybox")
+        for library in libraries:
+            target = root / library.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(library, target)
+        (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
+        (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+        tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+        podman.podman("import", "--change", "ENV PATH=/bin", "-", DASH_IMAGE, stdin=tar)
+    return DASH_IMAGE
 
 
 @dataclass
@@ -117,7 +154,8 @@ class Ran:
 
 
 def podman_args(container: Mapping[str, Any], cluster: Cluster, *, automount: bool = True,
-                extra_mounts: Sequence[str] = (), extra_env: Mapping[str, str] | None = None) -> list[str]:  # fmt: skip
+                extra_mounts: Sequence[str] = (), extra_env: Mapping[str, str] | None = None,
+                run_image: str | None = None) -> list[str]:  # fmt: skip
     """``podman run`` arguments for the ``seq-fn-wait`` container spec, as the kubelet would run it."""
     kubectl = real_kubectl()
     args = ["run", "--rm", "--network", "host", "--pull", "never", "--cap-drop", "ALL",
@@ -144,7 +182,7 @@ def podman_args(container: Mapping[str, Any], cluster: Cluster, *, automount: bo
     for name, value in (extra_env or {}).items():
         args += ["-e", f"{name}={value}"]
     args += list(extra_mounts)
-    return [*args, image(), *container["command"], *(container.get("args") or ())]
+    return [*args, run_image or image(), *container["command"], *(container.get("args") or ())]
 
 
 def _mounts(container: Mapping[str, Any], cluster: Cluster, automount: bool) -> list[str]:
