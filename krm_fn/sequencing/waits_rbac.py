@@ -166,6 +166,17 @@ def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def list_note(found: Sequence[Grant]) -> str | None:
+    """Why a ``list`` grant has no ``resourceNames`` (for ``seq-fn plan``), when ``found`` has one."""
+    listed = sorted({g.resource for g in found if g.verb == "list"})
+    if not listed:
+        return None
+    return (
+        f"(list {' and '.join(listed)} has no resourceNames: a label selector reads "
+        f"{'those' if len(listed) > 1 else 'the ' + listed[0]} of the whole namespace)"
+    )
+
+
 def _namespaces(found: Sequence[Grant], own: str) -> list[str]:
     """The namespaces ``found`` grants in, the workload's own first (``""``: cluster-scoped)."""
     return sorted({g.namespace for g in found}, key=lambda ns: (ns != own, ns))
