@@ -8,9 +8,10 @@ the steps) and waits for each dependency in turn, giving up with a message that 
 Network and file waits (``tcp://``, ``http(s)://``, ``file:``) need no RBAC and run in busybox (``waitFor.image``).
 Waits that read the Kubernetes API (``service/``, ``job/``, ``pod/``, ``daemonset/`` and a custom resource's
 field, each with an optional ``NAMESPACE/`` prefix) need kubectl beside the shell, so a workload with any of them
-gets ``waitFor.apiImage`` for the same one container, and the least-privilege Role and RoleBinding that
-:mod:`~krm_fn.sequencing.waits_rbac` writes next to it. Names are checked as Kubernetes checks them, so a typo is
-an error here rather than a wait that can never end.
+gets ``waitFor.apiImage`` for the same one container, an emptyDir for kubectl's discovery cache (named by
+``KUBECACHEDIR``: no kubectl flag, see :mod:`~krm_fn.sequencing.waits_script`), and the least-privilege Role and
+RoleBinding that :mod:`~krm_fn.sequencing.waits_rbac` writes next to it. Names are checked as Kubernetes checks
+them, so a typo is an error here rather than a wait that can never end.
 
 The container passes Pod Security "restricted" (non-root, no privilege escalation, no capabilities, read-only root),
 and does not change the Pod's QoS class: it asks for nothing in a BestEffort Pod, and for equal requests and limits

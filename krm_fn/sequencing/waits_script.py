@@ -19,10 +19,11 @@ rotates it). kubectl's ``Warning:`` lines are dropped; its last error (a Forbidd
 gives up. A Job that failed ends the wait at once.
 
 Polling backs off so that many replicas waiting on one slow dependency do not load the API server: the first poll
-at once, then after 1, 2 and 4 s, every 4 s until the wait for that dependency is a minute old (so a dependency that
-comes up in its first minute is seen within about 5 s), then 8, 16 and at most 30 s; each pause is shortened by a
-random part of up to a quarter (``/dev/urandom``, else the shell's ``$RANDOM``) so that replicas started together
-drift apart. A pause never runs past the deadline.
+at once, then after 1 and 2 s, every 3.5 s until the wait for that dependency is a minute old (a dependency that
+comes up in its first minute is seen within 5 s: a pause, plus one kubectl call of about 1 s at 50m CPU), then 7,
+14, 28 and at most 30 s; each pause (in milliseconds) is shortened by a random part of up to a quarter
+(``/dev/urandom``, else the shell's ``$RANDOM``) so that replicas started together drift apart. A pause never runs
+past the deadline.
 
 ``service/`` reads the Service's EndpointSlices (``discovery.k8s.io/v1``, label ``kubernetes.io/service-name``) and
 counts an endpoint only when it is serving and not terminating (``serving``, or ``ready`` where a slice does not
@@ -148,11 +149,11 @@ ready() {{
 }}
 pause() {{
   now=$(date +%s)
-  if [ $(( now - since )) -lt 60 ]; then cap=4; else cap=30; fi
+  if [ $(( now - since )) -lt 60 ]; then cap=3500; else cap=30000; fi
   [ "$delay" -le "$cap" ] || delay=$cap
   random=$(od -An -N2 -tu2 /dev/urandom 2>/dev/null | tr -dc 0-9)
   [ -n "$random" ] || random=${{RANDOM:-$$}}
-  ms=$(( delay * 1000 - random % (delay * 250 + 1) ))
+  ms=$(( delay - random % (delay / 4 + 1) ))
   [ "$ms" -le $(( (deadline - now) * 1000 )) ] || ms=$(( (deadline - now) * 1000 ))
   [ "$ms" -gt 0 ] || ms=0
   sleep "$(( ms / 1000 )).$(( ms / 100 % 10 ))$(( ms / 10 % 10 ))$(( ms % 10 ))" 2>/dev/null ||
@@ -166,7 +167,7 @@ while [ $# -gt 1 ]; do
     resource) ns=$1; name=$2; resource=$3; field=$4; value=$5; shift 5 ;;
   esac
   echo "seq-fn-wait: waiting for $what"
-  last=; selector=; version=; hint=; since=$(date +%s); delay=1
+  last=; selector=; version=; hint=; since=$(date +%s); delay=1000
   until ready; do
     if [ $? -eq 2 ]; then
       echo "seq-fn-wait: $what: $last: giving up" >&2

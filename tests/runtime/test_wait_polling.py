@@ -19,12 +19,12 @@ pytestmark = pytest.mark.runtime
 
 
 def test_one_waiting_pod_sends_at_most_60_requests_in_five_minutes(tmp_path: Path) -> None:
-    """Back-off: polls at most 4 s apart in the first minute, then further apart up to 30 s; discovery once."""
+    """Back-off: polls at most 3.5 s apart in the first minute, then further apart up to 30 s; discovery once."""
     run = wait_polling.simulate(tmp_path / "never")
     assert "service/db is still not ready after 5m" in run.output
     assert len(run.requests) <= 60, [f"{at:.1f} {r.url}" for at, r in run.requests]
     assert sum(1 for _, r in run.requests if r.discovery) == 2, "discovery read once, then from the disk cache"
-    assert max(run.gaps(60)) <= 4.0, "a dependency ready in the first minute is seen within 4 s (plus one call)"
+    assert max(run.gaps(60)) <= 3.5, "a dependency ready in the first minute is seen within 3.5 s (plus one call)"
     assert max(run.gaps()) <= 30.0
     assert sum(1 for at in run.polls if at >= 60) <= 15, "it backs off after the first minute"
     assert run.polls[-1] >= 295, "it kept polling until the deadline"
@@ -35,4 +35,4 @@ def test_one_waiting_pod_sends_at_most_60_requests_in_five_minutes(tmp_path: Pat
 def test_a_dependency_ready_late_in_the_first_minute_is_seen_at_the_next_poll(tmp_path: Path) -> None:
     run = wait_polling.simulate(tmp_path / "late", ready_at=50.0)
     assert "seq-fn-wait: service/db is ready" in run.output
-    assert run.polls[-1] - 50.0 <= 4.0
+    assert run.polls[-1] - 50.0 <= 3.5
