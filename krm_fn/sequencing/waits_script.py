@@ -64,11 +64,15 @@ READY_PODS = (
 #: A DaemonSet's ``spec.selector.matchLabels`` as ``app=x,tier=y,`` (a label selector once the comma is cut).
 DAEMONSET_LABELS = "go-template={{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}"
 
-#: $1: seconds, $2: the timeout as written; then the groups described above. busybox's nc has -z only in some
+#: $1: seconds, $2: the timeout as written; then the groups described above. The shell is PID 1 of its container,
+#: which ignores SIGTERM unless it traps it: without the trap, a Pod deleted while it waits would hold on for its
+#: whole grace period; each pause is a background ``sleep`` the trap can interrupt (a kubectl call, at most 10 s,
+#: finishes first). busybox's nc has -z only in some
 #: builds (Debian's lacks it); without -z, ``-e true`` ends the connection once it is made (a server that keeps it
 #: open, as a database does, would otherwise hold nc until its own timeout). ``timeout`` ends a call that hangs
 #: with 124 (coreutils) or 143 (busybox: SIGTERM).
 SCRIPT = f"""\
+trap 'echo "seq-fn-wait: stopped (SIGTERM) while waiting for $what" >&2; exit 143' TERM INT
 seconds=$1; written=$2; shift 2
 deadline=$(( $(date +%s) + seconds ))
 if nc --help 2>&1 | grep -q -e ' -z'; then zero=yes; else zero=; fi
@@ -156,8 +160,8 @@ pause() {{
   ms=$(( delay - random % (delay / 4 + 1) ))
   [ "$ms" -le $(( (deadline - now) * 1000 )) ] || ms=$(( (deadline - now) * 1000 ))
   [ "$ms" -gt 0 ] || ms=0
-  sleep "$(( ms / 1000 )).$(( ms / 100 % 10 ))$(( ms / 10 % 10 ))$(( ms % 10 ))" 2>/dev/null ||
-    sleep $(( (ms + 999) / 1000 ))
+  sleep "$(( ms / 1000 )).$(( ms / 100 % 10 ))$(( ms / 10 % 10 ))$(( ms % 10 ))" 2>/dev/null & wait $! ||
+    {{ sleep $(( (ms + 999) / 1000 )) & wait $!; }}
   delay=$(( delay * 2 ))
 }}
 while [ $# -gt 1 ]; do

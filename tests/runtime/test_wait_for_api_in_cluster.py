@@ -14,6 +14,7 @@ configuration a Pod does not have, which hid that ``--request-timeout`` makes ku
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 import krm_fn
 from krm_fn.sdk import yamlio
-from tests.runtime import kubectl_pod
+from tests.runtime import kubectl_pod, podman
 from tests.runtime.apiserver import Request
 from tests.runtime.kubectl_pod import NODE, Cluster
 
@@ -242,3 +243,30 @@ def test_a_pod_without_automounted_token_uses_the_volume_seq_fn_adds(cluster: Cl
     ran = kubectl_pod.run(wait, cluster, automount=False)
     assert ran.code == 0, ran.stderr
     assert "seq-fn-wait: service/catalog is ready" in ran.stdout
+
+
+def test_a_pod_deleted_while_it_waits_stops_at_once(cluster: Cluster) -> None:
+    """The kubelet stops a container with SIGTERM, and the wait's shell is the container's PID 1, which ignores
+    SIGTERM unless it traps it: the wait must stop within a kubectl call, not hold the Pod for its grace period
+    (here ``podman stop --time 30``, which sends SIGKILL after 30 s)."""
+    server = cluster.server
+    wait, rbac = sequenced("job/migrate", "5m")
+    server.allow(rbac)  # no such Job: NotFound, so it waits
+    name = podman.unique("seq-fn-wait-stop-21")
+    args = kubectl_pod.podman_args(wait, cluster)
+    process = subprocess.Popen(["podman", args[0], f"--name={name}", *args[1:]], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        for _ in range(600):
+            if len(server.resource_requests()) >= 3:
+                break
+            time.sleep(0.1)
+        started = time.monotonic()
+        podman.podman("stop", "--time", "30", name, timeout=120)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        podman.podman("rm", "-f", name, check=False)
+    assert time.monotonic() - started < 15, "stopped within a kubectl call, not after the grace period"
+    assert process.returncode == 143, stderr
+    assert "seq-fn-wait: stopped (SIGTERM) while waiting for job/migrate" in stderr
