@@ -224,8 +224,8 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(f"    {line}" for line in view.rbac_lines)
             bound = [f"{s['namespace']}/{s['name']}" for s in view.rbac[1].get("subjects") or ()]
             lines.append(f"    bound to ServiceAccount {', '.join(bound)}")
-            if any(g.verb == "list" for g in view.rbac_grants):
-                lines.append("    (list pods has no resourceNames: a selector reads the Pods of the whole namespace)")
+            if note := waits_rbac.list_note(view.rbac_grants):
+                lines.append(f"    {note}")
         lines.extend(
             f"  {f['severity']}: {f.get('field', {}).get('path', '') + ': ' if f.get('field') else ''}{f['message']}"
             + (f" (line {f['line']})" if f.get("line") else "")

@@ -177,13 +177,16 @@ def test_plan_lists_the_rbac_api_waits_would_add_and_changes_nothing(tmp_path: P
     ran = command(["plan", str(source)])
     assert ran.code == 0, ran.stderr
     assert "  adds RBAC (next to it, in its file):\n" in ran.stdout
-    assert "    Role and RoleBinding seq-fn-wait-backup in ops: get endpoints s3-proxy\n" in ran.stdout
+    assert "    Role and RoleBinding seq-fn-wait-backup in ops: list endpointslices.discovery.k8s.io\n" in ran.stdout
     assert (
-        "    Role and RoleBinding seq-fn-wait-backup.ops in data: get endpoints postgres; get jobs.batch vacuum\n"
+        "    Role and RoleBinding seq-fn-wait-backup.ops in data: get jobs.batch vacuum; "
+        "list endpointslices.discovery.k8s.io\n"
         "    bound to ServiceAccount ops/default\n"
     ) in ran.stdout
     assert "seq-fn-wait-ingest in analytics: list pods; get daemonsets.apps fluent-bit" in ran.stdout
-    assert "(list pods has no resourceNames: a selector reads the Pods of the whole namespace)" in ran.stdout
+    assert "(list pods has no resourceNames: a label selector reads the pods of the whole namespace)" in ran.stdout
+    note = "(list endpointslices has no resourceNames: a label selector reads the endpointslices of the whole namespace"
+    assert note in ran.stdout
     as_json = json.loads(command(["plan", "-o", "json", str(source)]).stdout)
     rbac = as_json[0]["rbac"]
     assert [(r["kind"], r["namespace"], r["name"]) for r in rbac] == [
@@ -192,7 +195,7 @@ def test_plan_lists_the_rbac_api_waits_would_add_and_changes_nothing(tmp_path: P
         ("Role", "data", "seq-fn-wait-backup.ops"),
         ("RoleBinding", "data", "seq-fn-wait-backup.ops"),
     ]
-    assert rbac[2]["rules"][1] == {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"],
+    assert rbac[2]["rules"][0] == {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"],
                                    "resourceNames": ["vacuum"]}  # fmt: skip
     assert as_json[0]["rbacAlreadyThere"] is False
     assert source.read_text().startswith("# Dependencies in another namespace"), "plan changes nothing"

@@ -8,9 +8,10 @@ the steps) and waits for each dependency in turn, giving up with a message that 
 Network and file waits (``tcp://``, ``http(s)://``, ``file:``) need no RBAC and run in busybox (``waitFor.image``).
 Waits that read the Kubernetes API (``service/``, ``job/``, ``pod/``, ``daemonset/`` and a custom resource's
 field, each with an optional ``NAMESPACE/`` prefix) need kubectl beside the shell, so a workload with any of them
-gets ``waitFor.apiImage`` for the same one container, and the least-privilege Role and RoleBinding that
-:mod:`~krm_fn.sequencing.waits_rbac` writes next to it. Names are checked as Kubernetes checks them, so a typo is
-an error here rather than a wait that can never end.
+gets ``waitFor.apiImage`` for the same one container, an emptyDir for kubectl's discovery cache (named by
+``KUBECACHEDIR``: no kubectl flag, see :mod:`~krm_fn.sequencing.waits_script`), and the least-privilege Role and
+RoleBinding that :mod:`~krm_fn.sequencing.waits_rbac` writes next to it. Names are checked as Kubernetes checks
+them, so a typo is an error here rather than a wait that can never end.
 
 The container passes Pod Security "restricted" (non-root, no privilege escalation, no capabilities, read-only root),
 and does not change the Pod's QoS class: it asks for nothing in a BestEffort Pod, and for equal requests and limits
@@ -27,7 +28,7 @@ from typing import Any, NamedTuple
 from krm_fn.sequencing import podspec
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.report import Report
-from krm_fn.sequencing.waits_script import SCRIPT
+from krm_fn.sequencing.waits_script import CACHE_DIR, SCRIPT
 from krm_fn.sequencing.workloads import PodTemplate
 
 CONTAINER = "seq-fn-wait"
@@ -265,6 +266,8 @@ def apply(
     own_token = api and template.spec.get("automountServiceAccountToken") is False
     if own_token:
         mounts.append(_token_volume(template, report))
+    if api:
+        mounts.append(_cache_volume(template, report))
     if report.has_errors:
         return
     args = [part for d in dependencies for part in d.args(namespace or "")]
@@ -273,8 +276,11 @@ def apply(
         "image": config.wait_api_image if api else config.wait_image,
         "command": ["sh", "-c", SCRIPT, CONTAINER, str(seconds), timeout, *args],
     }
+    env: list[dict[str, Any]] = [{"name": "KUBECACHEDIR", "value": CACHE_DIR}] if api else []
     if any(d.kind == "daemonset" for d in dependencies):
-        container["env"] = [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+        env.append({"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}})
+    if env:
+        container["env"] = env
     if not _best_effort(template.spec):
         amounts = _API_RESOURCES if api else _RESOURCES
         container["resources"] = {k: dict(v) for k, v in amounts.items()}
@@ -328,6 +334,32 @@ def _token_volume(template: PodTemplate, report: Report) -> dict[str, Any]:
     if isinstance(volumes, list) and not report.has_errors:
         volumes.append({"name": TOKEN_VOLUME, "projected": {"defaultMode": 0o444, "sources": sources}})
     return {"name": TOKEN_VOLUME, "mountPath": TOKEN_PATH, "readOnly": True}
+
+
+CACHE_VOLUME = "seq-fn-wait-cache"
+#: Bound on kubectl's discovery cache (a few MB even for clusters with hundreds of custom resources).
+CACHE_SIZE = "64Mi"
+
+
+def _cache_volume(template: PodTemplate, report: Report) -> dict[str, Any]:
+    """An emptyDir for kubectl's discovery cache, so that each poll is one request and the root stays read-only.
+
+    kubectl finds it through ``KUBECACHEDIR`` (set on the container), not ``--cache-dir``: any client flag can make
+    kubectl leave its in-cluster configuration (see :mod:`~krm_fn.sequencing.waits_script`). Returns the mount.
+    """
+    volumes = template.spec.get("volumes")
+    if any(isinstance(v, Mapping) and v.get("name") == CACHE_VOLUME for v in volumes or ()):
+        report.error(
+            f"the pod spec already has a volume named {CACHE_VOLUME!r}, which {CONTAINER} needs for kubectl's "
+            "discovery cache: rename it",
+            f"{template.path}.volumes",
+            topic="waits",
+        )
+    elif volumes is None:
+        template.spec["volumes"] = volumes = []
+    if isinstance(volumes, list) and not report.has_errors:
+        volumes.append({"name": CACHE_VOLUME, "emptyDir": {"sizeLimit": CACHE_SIZE}})
+    return {"name": CACHE_VOLUME, "mountPath": CACHE_DIR}
 
 
 def describe(dependencies: tuple[Dependency, ...], timeout: str | None) -> str:

@@ -1,11 +1,13 @@
 """The least-privilege RBAC that API waits need: a Role and a RoleBinding per namespace read, next to the workload.
 
 ``seq-fn-wait`` polls with ``kubectl get``, so each dependency needs one verb on one resource: ``get`` on the named
-object where the API allows ``resourceNames`` (Endpoints for ``service/``, Jobs, DaemonSets, custom resources), and
-``list`` on Pods for ``pod/`` and ``daemonset/`` (a label selector cannot be limited by name). Nothing is watched, so
-no ``watch``. A dependency in another namespace gets a Role and RoleBinding in *that* namespace, which grants less
-than a ClusterRole would; only a cluster-scoped custom resource (:data:`~krm_fn.sequencing.waits.CLUSTER_SCOPED`)
-gets a ClusterRole and ClusterRoleBinding, named like a Role in another namespace, with ``resourceNames``.
+object where the API allows ``resourceNames`` (Jobs, DaemonSets, custom resources), and ``list`` where it reads by
+label selector, which ``resourceNames`` cannot limit: Pods for ``pod/`` and ``daemonset/``, and EndpointSlices
+(``discovery.k8s.io``) for ``service/``, whose slices are named after the Service with a random suffix. Nothing is
+watched, so no ``watch``. A dependency in another namespace gets a Role and RoleBinding in *that* namespace, which
+grants less than a ClusterRole would; only a cluster-scoped custom resource
+(:data:`~krm_fn.sequencing.waits.CLUSTER_SCOPED`) gets a ClusterRole and ClusterRoleBinding, named like a Role in
+another namespace, with ``resourceNames``.
 
 The Role and RoleBinding are named ``seq-fn-wait-<workload>`` in the workload's namespace and
 ``seq-fn-wait-<workload>.<workload namespace>`` elsewhere (a namespace has no dot, so the name cannot be read two
@@ -43,7 +45,7 @@ class Grant(NamedTuple):
     names: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """``get endpoints db, cache`` or ``list pods``."""
+        """``get jobs.batch migrate, seed`` or ``list pods``."""
         resource = f"{self.resource}.{self.api_group}" if self.api_group else self.resource
         return f"{self.verb} {resource}" + (f" {', '.join(self.names)}" if self.names else "")
 
@@ -64,7 +66,7 @@ def grants(dependencies: Sequence[Dependency], namespace: str) -> list[Grant]:
     for dep in dependencies:
         ns = "" if dep.cluster_scoped else dep.namespace or namespace  # "": cluster-scoped
         if dep.kind == "service":
-            need(ns, "", "endpoints", "get", dep.name)
+            need(ns, "discovery.k8s.io", "endpointslices", "list", None)
         elif dep.kind == "job":
             need(ns, "batch", "jobs", "get", dep.name)
         elif dep.kind == "pod":
@@ -152,7 +154,7 @@ def same_grant(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
-    """One line per namespace: ``Role and RoleBinding seq-fn-wait-web in shop: get endpoints db; list pods``."""
+    """One line per namespace: ``Role and RoleBinding seq-fn-wait-web in shop: get jobs.batch migrate; list pods``."""
     metadata = workload.get("metadata") or {}
     name, own = str(metadata.get("name")), str(metadata.get("namespace"))
     lines = []
@@ -162,6 +164,17 @@ def describe(found: Sequence[Grant], workload: Mapping[str, Any]) -> list[str]:
         where = f" in {namespace}" if namespace else ""
         lines.append(f"{role} and {role}Binding {role_name(name, namespace, own)}{where}: {rules}")
     return lines
+
+
+def list_note(found: Sequence[Grant]) -> str | None:
+    """Why a ``list`` grant has no ``resourceNames`` (for ``seq-fn plan``), when ``found`` has one."""
+    listed = sorted({g.resource for g in found if g.verb == "list"})
+    if not listed:
+        return None
+    return (
+        f"(list {' and '.join(listed)} has no resourceNames: a label selector reads "
+        f"{'those' if len(listed) > 1 else 'the ' + listed[0]} of the whole namespace)"
+    )
 
 
 def _namespaces(found: Sequence[Grant], own: str) -> list[str]:

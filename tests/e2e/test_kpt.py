@@ -175,8 +175,8 @@ def test_api_waits_land_their_role_and_binding_in_the_workload_file_and_a_second
     ]
     role, binding = objects_in(package / "web.yaml")[2:]
     assert yamlio.to_plain(role["rules"]) == [
-        {"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get"], "resourceNames": ["catalog-api"]},
         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"], "resourceNames": ["migrate-schema"]},
+        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list"]},
     ]
     assert yamlio.to_plain(binding["subjects"]) == [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]
     assert not any("config.kubernetes.io" in key for key in role["metadata"]["annotations"]), "kpt took its own"

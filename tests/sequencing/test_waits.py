@@ -183,7 +183,9 @@ def test_api_waits_use_the_api_image_for_every_wait_and_pass_names_as_arguments(
     assert wait["command"][3:] == ["seq-fn-wait", "600", "10m", "tcp", "tcp://db:5432",
                                    "daemonset", "ops/daemonset/agent", "ops", "agent"]  # fmt: skip
     assert "agent" not in wait["command"][2], "names are arguments, never part of the script"
-    assert wait["env"] == [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+    node = {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
+    assert wait["env"] == [{"name": "KUBECACHEDIR", "value": "/var/cache/seq-fn-wait"}, node]
+    assert all(not part.startswith("--") for part in wait["command"][2].split("kubectl ")[1:]), "no kubectl flag"
     plain = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
     assert sequence_object(plain, config).changed["spec"]["template"]["spec"]["initContainers"][0]["image"] == (
         SequenceConfig().wait_image
@@ -206,12 +208,34 @@ def test_without_an_automounted_token_only_seq_fn_wait_gets_one() -> None:
     assert spec["automountServiceAccountToken"] is False, "the app containers stay without a token"
     wait, app = spec["initContainers"][0], spec["containers"][0]
     assert wait["volumeMounts"] == [{"name": "seq-fn-wait-token", "readOnly": True,
-                                     "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]  # fmt: skip
+                                     "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"},
+                                    {"name": "seq-fn-wait-cache", "mountPath": "/var/cache/seq-fn-wait"}]  # fmt: skip
     assert "volumeMounts" not in app
-    [volume] = spec["volumes"]
+    volume, cache = spec["volumes"]
+    assert cache == {"name": "seq-fn-wait-cache", "emptyDir": {"sizeLimit": "64Mi"}}
     kinds = [next(iter(source)) for source in volume["projected"]["sources"]]
     assert kinds == ["serviceAccountToken", "configMap", "downwardAPI"]
     kube.check_workload(sequence_object(obj, SequenceConfig()).changed)
     tcp_only = deployment({"seq-fn.dev/wait-for": "tcp://db:5432"}, {"name": "app", "image": "x:1"})
     tcp_only["spec"]["template"]["spec"]["automountServiceAccountToken"] = False
     assert "volumes" not in sequence_object(tcp_only, SequenceConfig()).changed["spec"]["template"]["spec"]
+
+
+def test_api_waits_keep_kubectls_cache_on_an_emptydir_and_refuse_a_volume_of_that_name() -> None:
+    """kubectl's discovery cache needs a writable folder (the root filesystem is read-only): an emptyDir named by
+    KUBECACHEDIR, never a kubectl flag, which would make kubectl leave its in-cluster configuration."""
+    obj = deployment({"seq-fn.dev/wait-for": "job/migrate"}, {"name": "app", "image": "x:1"})
+    obj["metadata"]["namespace"] = "shop"
+    spec = sequence_object(obj, SequenceConfig()).changed["spec"]["template"]["spec"]
+    wait = spec["initContainers"][0]
+    assert wait["env"] == [{"name": "KUBECACHEDIR", "value": "/var/cache/seq-fn-wait"}]
+    assert wait["volumeMounts"] == [{"name": "seq-fn-wait-cache", "mountPath": "/var/cache/seq-fn-wait"}]
+    assert spec["volumes"] == [{"name": "seq-fn-wait-cache", "emptyDir": {"sizeLimit": "64Mi"}}]
+    assert "--request-timeout" not in wait["command"][2] and "--cache-dir" not in wait["command"][2]
+    kube.check_workload(sequence_object(obj, SequenceConfig()).changed)
+    taken = deployment({"seq-fn.dev/wait-for": "job/migrate"}, {"name": "app", "image": "x:1"})
+    taken["metadata"]["namespace"] = "shop"
+    taken["spec"]["template"]["spec"]["volumes"] = [{"name": "seq-fn-wait-cache", "emptyDir": {}}]
+    outcome = sequence_object(taken, SequenceConfig())
+    assert outcome.changed is None
+    assert any("already has a volume named 'seq-fn-wait-cache'" in f.message for f in outcome.findings)
