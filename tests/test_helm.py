@@ -136,10 +136,13 @@ def test_a_resource_list_on_stdin_with_no_arguments_is_still_the_krm_function(en
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert _job(yamlio.dump(yamlio.load_all(done.stdout)[0]["items"][2])) == SEQUENCED
-    for not_objects in ("just a string\n", "- a\n- b\n", ""):  # no object at all: the KRM function's refusal
+    for not_objects in ("just a string\n", "- a\n- b\n"):  # no object at all: the KRM function's refusal
         refused = subprocess.run([need("seq-fn")], input=not_objects, env=env, capture_output=True, text=True,
                                  timeout=120, check=False)  # fmt: skip
         assert refused.returncode == 2 and refused.stdout == "", not_objects
+    empty = subprocess.run([need("seq-fn")], input="", env=env, capture_output=True, text=True, timeout=120,
+                           check=False)  # fmt: skip
+    assert empty.returncode == 0 and empty.stdout == "", "a chart that renders nothing: an empty stream back"
 
 
 def test_the_helm4_plugin_manifest_passes_helms_loader_checks():
