@@ -315,25 +315,32 @@ def _token_volume(template: PodTemplate, report: Report) -> dict[str, Any]:
     the cluster's CA from ``kube-root-ca.crt``, the namespace), added to the pod spec and mounted read-only into
     seq-fn-wait only: the app containers stay without a token, as the workload asked. Returns the mount.
     """
-    volumes = template.spec.get("volumes")
-    if any(isinstance(v, Mapping) and v.get("name") == TOKEN_VOLUME for v in volumes or ()):
-        report.error(
-            f"the pod spec already has a volume named {TOKEN_VOLUME!r}, which {CONTAINER} needs for its "
-            "service-account token (automountServiceAccountToken is false): rename it",
-            f"{template.path}.volumes",
-            topic="waits",
-        )
-    elif volumes is None:
-        template.spec["volumes"] = volumes = []
     sources = [
         {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
         {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
                                                                       "fieldPath": "metadata.namespace"}}]}},
     ]  # fmt: skip
-    if isinstance(volumes, list) and not report.has_errors:
-        volumes.append({"name": TOKEN_VOLUME, "projected": {"defaultMode": 0o444, "sources": sources}})
+    volume = {"name": TOKEN_VOLUME, "projected": {"defaultMode": 0o444, "sources": sources}}
+    _add_volume(template, volume, "its service-account token (automountServiceAccountToken is false)", report)
     return {"name": TOKEN_VOLUME, "mountPath": TOKEN_PATH, "readOnly": True}
+
+
+def _add_volume(template: PodTemplate, volume: dict[str, Any], need: str, report: Report) -> None:
+    """Add a volume seq-fn-wait needs; a volume of the pod spec with its name already is an error, never replaced."""
+    volumes = template.spec.get("volumes")
+    if any(isinstance(v, Mapping) and v.get("name") == volume["name"] for v in volumes or ()):
+        report.error(
+            f"the pod spec already has a volume named {volume['name']!r}, which {CONTAINER} needs for {need}: "
+            "rename it",
+            f"{template.path}.volumes",
+            topic="waits",
+        )
+        return
+    if volumes is None:
+        template.spec["volumes"] = volumes = []
+    if isinstance(volumes, list) and not report.has_errors:
+        volumes.append(volume)
 
 
 CACHE_VOLUME = "seq-fn-wait-cache"
@@ -347,18 +354,9 @@ def _cache_volume(template: PodTemplate, report: Report) -> dict[str, Any]:
     kubectl finds it through ``KUBECACHEDIR`` (set on the container), not ``--cache-dir``: any client flag can make
     kubectl leave its in-cluster configuration (see :mod:`~krm_fn.sequencing.waits_script`). Returns the mount.
     """
-    volumes = template.spec.get("volumes")
-    if any(isinstance(v, Mapping) and v.get("name") == CACHE_VOLUME for v in volumes or ()):
-        report.error(
-            f"the pod spec already has a volume named {CACHE_VOLUME!r}, which {CONTAINER} needs for kubectl's "
-            "discovery cache: rename it",
-            f"{template.path}.volumes",
-            topic="waits",
-        )
-    elif volumes is None:
-        template.spec["volumes"] = volumes = []
-    if isinstance(volumes, list) and not report.has_errors:
-        volumes.append({"name": CACHE_VOLUME, "emptyDir": {"sizeLimit": CACHE_SIZE}})
+    _add_volume(
+        template, {"name": CACHE_VOLUME, "emptyDir": {"sizeLimit": CACHE_SIZE}}, "kubectl's discovery cache", report
+    )
     return {"name": CACHE_VOLUME, "mountPath": CACHE_DIR}
 
 
