@@ -252,8 +252,9 @@ def apply(
             continue
         said = _switch(template, mesh, namespaces.get(namespace_name) if mesh.switch_on_namespace else None)
         if said is not None and said[1] == "false":
-            report.warn(f"{said[0]} keeps {mesh.name}'s proxy a regular container: " + _consequences(plan, mesh),
-                        said[2])  # fmt: skip
+            way_out = 'set it to "true"' if said[2] else f'set {mesh.switch}: "true" on this pod template'
+            message = f"{said[0]} keeps {mesh.name}'s proxy a regular container: {_consequences(plan)} ({way_out} "
+            report.warn(message + "to make it a native sidecar)", said[2])
             done.append(expectation._replace(native=False))
         elif said is not None:
             done.append(expectation._replace(native=True))
@@ -262,7 +263,8 @@ def apply(
             report.warn(
                 f"{mesh.name} injects its proxy ({expectation.why}), and kubernetesVersion "
                 f"{config.kubernetes_version_text} has no native sidecars (from {since}), so it is a regular "
-                "container: " + _consequences(plan, mesh),
+                f"container: {_consequences(plan)} (raise kubernetesVersion to {since} if every cluster runs it, or "
+                "keep this workload out of the mesh)",
                 template.metadata_path,
             )
             done.append(expectation._replace(native=False))
@@ -295,11 +297,11 @@ def _switch(
     for key in (mesh.switch, *mesh.deprecated_switches):
         found = (namespace or {}).get("annotations") or {}
         if key in found:
-            return f'the namespace\'s {key}: "{found[key]}"', str(found[key]).lower(), None
+            return f'the Namespace\'s {key}: "{found[key]}"', str(found[key]).lower(), None
     return None
 
 
-def _consequences(plan: Plan, mesh: Mesh) -> str:
+def _consequences(plan: Plan) -> str:
     """What a classic proxy does to this plan's steps, in the words a user needs."""
     parts = []
     moved = plan.strategy in (Strategy.INIT_CONTAINERS, Strategy.NATIVE_SIDECARS) or bool(plan.sidecars)
@@ -311,7 +313,7 @@ def _consequences(plan: Plan, mesh: Mesh) -> str:
         )
     if plan.intent is Intent.STEPS:
         parts.append("the Job never completes, because a regular proxy never exits")
-    return "; ".join(parts) + f' (set {mesh.switch} to "true" to make it a native sidecar)'
+    return "; ".join(parts)
 
 
 class LateNamespaces:
