@@ -1,0 +1,113 @@
+"""Meshes that inject their proxy at admission: what seq-fn writes, what kubectl reads, where the proxy then runs.
+
+The golden cases ``mesh-*`` pin the outputs and messages; these tests check what a user would see around them:
+kubectl's reading of the written switch, the placement a mesh's webhook then gives the proxy, the standalone
+stream's order, and ``plan``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from krm_fn.sdk import yamlio
+from krm_fn.sequencing import meshes
+from tests.support import kube, kubectl_reader
+from tests.support.run import command
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+
+
+def _by_name(objects: list[Any]) -> dict[str, Any]:
+    return {o["metadata"]["name"]: o for o in objects if isinstance(o, Mapping)}
+
+
+def test_kubectl_reads_the_written_switch_as_the_string_the_mesh_expects_and_the_unasked_job_is_untouched(
+    tmp_path: Path,
+) -> None:
+    source = GOLDEN / "mesh-istio-job-label" / "input.yaml"
+    ran = command([str(source)])
+    assert ran.code == 0, ran.stderr
+    after, before = _by_name(kubectl_reader.read(ran.stdout)), _by_name(kubectl_reader.read(source.read_text()))
+    annotations = after["migrate"]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[meshes.ISTIO.switch] == "true"  # a string: the API server refuses a boolean annotation
+    assert after["report"] == before["report"]
+
+
+def _inject_like_the_mesh(pod_spec: Mapping[str, Any], annotations: Mapping[str, Any], mesh: meshes.Mesh) -> Any:
+    """A STAND-IN for the mesh's admission webhook, which cannot run here (no cluster, no istiod or linkerd).
+
+    It follows only the placement read in the meshes' source (see :mod:`krm_fn.sequencing.meshes`): with the switch
+    at anything but "false", the mesh's init container and then its proxy (``restartPolicy: Always``) go first in
+    ``initContainers``; otherwise the proxy is appended to ``containers``. Nothing else of the injection is modelled.
+    """
+    spec = copy.deepcopy(dict(pod_spec))
+    proxy = {"name": mesh.proxy, "image": "example.invalid/proxy:1"}
+    setup = {"name": "istio-init" if mesh is meshes.ISTIO else "linkerd-init", "image": "example.invalid/init:1"}
+    if str(annotations.get(mesh.switch, "false")) != "false":
+        spec["initContainers"] = [setup, {**proxy, "restartPolicy": "Always"}, *spec.get("initContainers", [])]
+    else:
+        spec["containers"] = [*spec["containers"], proxy]
+        spec["initContainers"] = [*spec.get("initContainers", []), setup]
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("case", "mesh"), [("mesh-istio-job-label", meshes.ISTIO), ("mesh-linkerd-job", meshes.LINKERD)]
+)
+def test_after_the_mesh_injects_the_sequenced_pod_its_proxy_starts_before_every_step(
+    case: str, mesh: meshes.Mesh
+) -> None:
+    ran = command([str(GOLDEN / case / "input.yaml")])
+    assert ran.code == 0, ran.stderr
+    job = _by_name(yamlio.load_all(ran.stdout))["migrate"]
+    template = job["spec"]["template"]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "migrate-x", "annotations": dict(template["metadata"]["annotations"])},
+        "spec": _inject_like_the_mesh(template["spec"], template["metadata"]["annotations"], mesh),
+    }
+    kube.validate_strict(pod, "1.29")
+    names = [c["name"] for c in pod["spec"]["initContainers"]]
+    assert pod["spec"]["initContainers"][names.index(mesh.proxy)]["restartPolicy"] == "Always"
+    assert names.index(mesh.proxy) < names.index("schema"), names  # the step reaches the network through it
+
+
+def test_a_namespace_that_comes_after_its_workload_in_a_stream_gets_a_warning(tmp_path: Path) -> None:
+    namespace, job = (GOLDEN / "mesh-linkerd-namespace" / "input.yaml").read_text().split("---\n")[:2]
+    late = tmp_path / "late.yaml"
+    late.write_text(f"{job}---\n{namespace}")
+    ran = command([str(late)])
+    assert ran.code == 0, ran.stderr
+    assert "namespace shop annotation linkerd.io/inject=enabled asks Linkerd to inject its proxy" in ran.stderr
+    assert meshes.LINKERD.switch not in ran.stdout
+    first = tmp_path / "first.yaml"
+    first.write_text(f"{namespace}---\n{job}")
+    ran = command([str(first)])
+    assert ran.code == 0 and "comes after" not in ran.stderr, ran.stderr
+    assert f"{meshes.LINKERD.switch}: 'true'" in ran.stdout
+
+
+def test_plan_shows_the_mesh_each_workload_expects_and_where_its_proxy_runs() -> None:
+    source = str(GOLDEN / "mesh-istio-namespace" / "input.yaml")
+    text = command(["plan", source])
+    assert text.code == 0, text.stderr
+    blocks = {b.split("  (")[0]: b for b in text.stdout.split("\n\n")}
+    block = blocks["CronJob shop/nightly"]
+    assert "mesh: Istio injects its proxy (namespace shop label istio-injection=enabled) as a native sidecar" in block
+    assert "then istio-proxy, ahead of every other init container" in block
+    as_json = command(["plan", "-o", "json", source])
+    views = {v["resourceRef"]["name"]: v for v in json.loads(as_json.stdout)}
+    assert views["import"]["meshes"] == [
+        {
+            "podSpec": "spec.template.spec",
+            "expects": "Istio injects no proxy (namespace legacy label istio-injection=disabled), nothing to change",
+        }
+    ]
+    assert views["web"]["meshes"] == []  # not sequenced: nothing expected, nothing written
