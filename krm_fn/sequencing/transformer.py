@@ -243,7 +243,6 @@ class Across:
         self.hints = OptInHints()
         self.ports = services.NamedPortCheck(config, streaming=streaming)
         self.rbac = waits_rbac.RbacCheck()
-        self.late = meshes.LateNamespaces() if streaming else None
 
     def add(self, obj: Mapping[str, Any], outcome: ObjectOutcome) -> None:
         """Take note of one object and its outcome (a ``List``'s objects one by one)."""
@@ -252,8 +251,6 @@ class Across:
         self.hints.add(obj, outcome)
         self.ports.add(obj, outcome.changed)
         self.rbac.add(obj, outcome.added)
-        if self.late is not None:
-            self.late.add(obj, outcome.changed)
 
     def results(self, located: Located | None = None) -> list[Result]:
         """Named ports that moved onto native sidecars, RBAC that clashes with the input's, then the opt-in hints.
@@ -261,9 +258,7 @@ class Across:
         ``located`` gives the results about an object the file and line it was read from (standalone mode).
         """
         place = located or (lambda obj, results: results)
-        late = [(obj, Finding("warning", text)) for obj, text in (self.late.findings() if self.late else [])]
-        every = [*self.ports.findings(), *self.rbac.findings(), *late]
-        found = [r for obj, f in every for r in place(obj, [_result(obj, f)])]
+        found = [r for obj, f in [*self.ports.findings(), *self.rbac.findings()] for r in place(obj, [_result(obj, f)])]
         return [*found, *(r for obj, hint in self.hints.results() for r in place(obj, [hint]))]
 
 

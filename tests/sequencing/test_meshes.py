@@ -79,19 +79,17 @@ def test_after_the_mesh_injects_the_sequenced_pod_its_proxy_starts_before_every_
     assert names.index(mesh.proxy) < names.index("schema"), names  # the step reaches the network through it
 
 
-def test_a_namespace_that_comes_after_its_workload_in_a_stream_gets_a_warning(tmp_path: Path) -> None:
+def test_a_namespace_later_in_a_directory_or_a_stream_still_decides_injection(tmp_path: Path) -> None:
+    """Files come in name order and a stream is sequenced as it is read: the Namespaces are looked for first."""
     namespace, job = (GOLDEN / "mesh-linkerd-namespace" / "input.yaml").read_text().split("---\n")[:2]
-    late = tmp_path / "late.yaml"
-    late.write_text(f"{job}---\n{namespace}")
-    ran = command([str(late)])
-    assert ran.code == 0, ran.stderr
-    assert "namespace shop annotation linkerd.io/inject=enabled asks Linkerd to inject its proxy" in ran.stderr
-    assert meshes.LINKERD.switch not in ran.stdout
-    first = tmp_path / "first.yaml"
-    first.write_text(f"{namespace}---\n{job}")
-    ran = command([str(first)])
-    assert ran.code == 0 and "comes after" not in ran.stderr, ran.stderr
-    assert f"{meshes.LINKERD.switch}: 'true'" in ran.stdout
+    (tmp_path / "a-job.yaml").write_text(job)
+    (tmp_path / "namespace.yaml").write_text(namespace)
+    in_directory = command([str(tmp_path)])
+    from_stdin = command(["-"], stdin=f"{job}---\n{namespace}")
+    for ran in (in_directory, from_stdin):
+        assert ran.code == 0, ran.stderr
+        assert f"{meshes.LINKERD.switch}: 'true'" in ran.stdout
+        assert ran.stdout.count(meshes.LINKERD.switch) == 1
 
 
 def test_plan_shows_the_mesh_each_workload_expects_and_where_its_proxy_runs() -> None:
