@@ -46,19 +46,23 @@ from krm_fn.sequencing.planning import Plan
 from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
+#: Where a mesh reads a signal (``labels``, ``annotations``, None: either), its key, and its value (None: any).
+Signal = tuple[str | None, str, str | None]
+
 
 class Mesh(NamedTuple):
     """One mesh whose webhook injects a proxy: its signals, its per-workload switch, and where its proxy runs."""
 
     name: str
     proxy: str
-    #: (key, value) of the pod template's labels or annotations that ask for injection (value None: any value).
-    inject: tuple[tuple[str, str | None], ...]
-    #: (key, value) on the pod template that refuse injection, whatever the namespace says.
-    refuse: tuple[tuple[str, str], ...]
-    #: (key, value) on the Namespace that ask for injection (value None: any value), and that refuse it.
-    namespace_inject: tuple[tuple[str, str | None], ...]
-    namespace_refuse: tuple[tuple[str, str], ...]
+    #: (where, key, value) on the pod template that ask for injection: ``where`` is ``labels``, ``annotations``
+    #: or None (either); a value of None matches any value.
+    inject: tuple[Signal, ...]
+    #: Those on the pod template that refuse injection, whatever the namespace says.
+    refuse: tuple[Signal, ...]
+    #: Those on the Namespace that ask for injection, and that refuse it.
+    namespace_inject: tuple[Signal, ...]
+    namespace_refuse: tuple[Signal, ...]
     switch: str
     deprecated_switches: tuple[str, ...]
     #: Whether the switch is read on the Namespace too (Linkerd's config annotations are).
@@ -72,10 +76,10 @@ class Mesh(NamedTuple):
 ISTIO = Mesh(
     name="Istio",
     proxy="istio-proxy",
-    inject=(("sidecar.istio.io/inject", "true"), ("istio.io/rev", None)),
-    refuse=(("sidecar.istio.io/inject", "false"),),
-    namespace_inject=(("istio-injection", "enabled"), ("istio.io/rev", None)),
-    namespace_refuse=(("istio-injection", "disabled"),),
+    inject=((None, "sidecar.istio.io/inject", "true"), ("labels", "istio.io/rev", None)),
+    refuse=((None, "sidecar.istio.io/inject", "false"),),
+    namespace_inject=(("labels", "istio-injection", "enabled"), ("labels", "istio.io/rev", None)),
+    namespace_refuse=(("labels", "istio-injection", "disabled"),),
     switch="sidecar.istio.io/nativeSidecar",
     deprecated_switches=(),
     switch_on_namespace=False,
@@ -95,9 +99,9 @@ ISTIO = Mesh(
 LINKERD = Mesh(
     name="Linkerd",
     proxy="linkerd-proxy",
-    inject=(("linkerd.io/inject", "enabled"), ("linkerd.io/inject", "ingress")),
-    refuse=(("linkerd.io/inject", "disabled"),),
-    namespace_inject=(("linkerd.io/inject", "enabled"), ("linkerd.io/inject", "ingress")),
+    inject=(("annotations", "linkerd.io/inject", "enabled"), ("annotations", "linkerd.io/inject", "ingress")),
+    refuse=(("annotations", "linkerd.io/inject", "disabled"),),
+    namespace_inject=(("annotations", "linkerd.io/inject", "enabled"), ("annotations", "linkerd.io/inject", "ingress")),
     namespace_refuse=(),
     switch="config.beta.linkerd.io/proxy-enable-native-sidecar",
     deprecated_switches=("config.alpha.linkerd.io/proxy-enable-native-sidecar",),
@@ -116,8 +120,9 @@ LINKERD = Mesh(
 
 MESHES: tuple[Mesh, ...] = (ISTIO, LINKERD)
 
-#: Istio's ambient mode: on a Namespace or a pod template, no proxy goes into the Pod.
-AMBIENT = ("istio.io/dataplane-mode", "ambient")
+#: Istio's ambient mode: on a Namespace or a pod template, no proxy goes into the Pod; ``none`` opts a Pod out.
+AMBIENT: Signal = ("labels", "istio.io/dataplane-mode", "ambient")
+NOT_AMBIENT: Signal = ("labels", "istio.io/dataplane-mode", "none")
 
 
 class Namespaces:
@@ -191,11 +196,11 @@ def _values(meta: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]
     return out
 
 
-def _match(meta: Mapping[str, Any], signals: Sequence[tuple[str, str | None]], kind: str) -> str | None:
-    """``label sidecar.istio.io/inject=true`` for the first signal ``meta`` carries, or None."""
+def _match(meta: Mapping[str, Any], signals: Sequence[Signal], kind: str) -> str | None:
+    """``pod template label sidecar.istio.io/inject=true`` for the first signal ``meta`` carries, or None."""
     for where, key, found in _values(meta):
-        for signal, value in signals:
-            if key == signal and (value is None or str(found[key]).lower() == value):
+        for read_in, signal, value in signals:
+            if read_in in (None, where) and key == signal and (value is None or str(found[key]).lower() == value):
                 shown = f"{key}={found[key]}"
                 return f"{kind} {where[:-1]} {shown}"
     return None
@@ -220,7 +225,7 @@ def expect(template: PodTemplate, namespace_name: Any, namespaces: Namespaces) -
             out.append(Expectation(mesh, asked, injected=True))
     if not any(e.injected for e in out if e.mesh is ISTIO):
         ambient = _match(meta, [AMBIENT], "pod template")
-        if ambient is None and namespace is not None and _match(meta, [(AMBIENT[0], "none")], "") is None:
+        if ambient is None and namespace is not None and _match(meta, [NOT_AMBIENT], "") is None:
             ambient = _match(namespace, [AMBIENT], f"namespace {namespace_name}")
         if ambient:
             out.append(Expectation(None, ambient, injected=False))

@@ -109,3 +109,44 @@ def test_plan_shows_the_mesh_each_workload_expects_and_where_its_proxy_runs() ->
         }
     ]
     assert views["web"]["meshes"] == []  # not sequenced: nothing expected, nothing written
+
+
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    seq-fn.dev/enabled: "true"
+spec:
+  template:
+    metadata:
+      {where}:
+        {key}: "{value}"
+    spec:
+      restartPolicy: Never
+      containers:
+      - {{name: schema, image: busybox:1.36, command: [sh, -c, "echo schema"]}}
+      - {{name: seed, image: busybox:1.36, command: [sh, -c, "echo seed"]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value", "written"),
+    [
+        ("labels", "sidecar.istio.io/inject", "true", meshes.ISTIO.switch),
+        ("annotations", "sidecar.istio.io/inject", "true", meshes.ISTIO.switch),
+        ("labels", "istio.io/rev", "stable", meshes.ISTIO.switch),
+        ("annotations", "linkerd.io/inject", "ingress", meshes.LINKERD.switch),
+        ("labels", "linkerd.io/inject", "enabled", None),  # Linkerd reads annotations only
+        ("annotations", "istio.io/rev", "stable", None),  # Istio's webhooks select on the label
+        ("labels", "sidecar.istio.io/inject", "false", None),
+    ],
+)
+def test_the_switch_is_written_where_the_mesh_reads_the_signal_and_only_there(
+    where: str, key: str, value: str, written: str | None
+) -> None:
+    ran = command(["-"], stdin=JOB.format(where=where, key=key, value=value))
+    assert ran.code == 0, ran.stderr
+    found = [m.switch for m in meshes.MESHES if m.switch in ran.stdout]
+    assert found == ([written] if written else [])
