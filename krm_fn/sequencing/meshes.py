@@ -247,6 +247,7 @@ def apply(
     the user's choice: kept, with a warning that says what happens to the steps.
     """
     namespace_name = objects.get(work, "metadata", "namespace")
+    _warn_misplaced(work, template, report)
     done = []
     for expectation in expect(template, namespace_name, namespaces):
         mesh = expectation.mesh
@@ -278,6 +279,22 @@ def apply(
             annotations[mesh.switch] = "true"
             done.append(expectation._replace(native=True, written=True))
     return done
+
+
+def _warn_misplaced(work: Mapping[str, Any], template: PodTemplate, report: Report) -> None:
+    """A signal on the workload's own metadata asks for nothing: the webhooks see only the Pod (its template)."""
+    if template.holder is work:  # a Pod: its metadata is the template's
+        return
+    meta = work.get("metadata")
+    template_meta = template.holder.get("metadata")
+    for mesh in MESHES:
+        found = _match(meta if isinstance(meta, Mapping) else {}, mesh.inject, "the workload's")
+        if found and not _match(template_meta if isinstance(template_meta, Mapping) else {}, mesh.inject, ""):
+            report.warn(
+                f"{found} asks {mesh.name} for nothing: its webhook reads the "
+                f"Pod, so put it on the pod template ({template.metadata_path}) if you want the proxy",
+                "metadata",
+            )
 
 
 def _has_proxy(template: PodTemplate, mesh: Mesh) -> bool:
