@@ -128,7 +128,7 @@ NOT_AMBIENT: Signal = ("labels", "istio.io/dataplane-mode", "none")
 class Namespaces:
     """The Namespaces of the input, by name, for injection decided by a namespace label.
 
-    Fed one object at a time (standalone mode streams), or all at once with :meth:`of`.
+    Built from every item before any is sequenced (:meth:`of`; standalone mode reads its sources ahead for them).
     """
 
     def __init__(self) -> None:
