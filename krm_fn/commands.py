@@ -20,7 +20,7 @@ from krm_fn.sdk import lines, objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import config as seq_config
-from krm_fn.sequencing import transformer
+from krm_fn.sequencing import meshes, transformer
 
 USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
@@ -181,13 +181,16 @@ def run_standalone(
         with _refusing(config_path):
             config = _load_config_file(config_path, select_all, argocd=argocd)
             across = transformer.Across(config, streaming=True)
+            if stdin is None and "-" in sources:  # read once: the Namespaces are looked for ahead of the stream
+                stdin = sys.stdin.buffer.read()
             read_stdin = sys.stdin.buffer.read if stdin is None else functools.partial(bytes, stdin)
+            namespaces = meshes.Namespaces.of(standalone.namespaces_ahead(sources, read_stdin))
             for doc in standalone.iter_documents(sources, read_stdin):
                 if drop_local and doc.obj is not None and objects.is_local_config(doc.obj):
                     continue
                 changed, new = None, ()
                 if doc.obj is not None:
-                    outcome = transformer.sequence_object(doc.obj, config)
+                    outcome = transformer.sequence_object(doc.obj, config, namespaces)
                     results.extend(standalone.located(transformer.results_of(doc.obj, outcome), doc.source, doc.line))
                     for obj in (doc.obj, *(inner for inner, _ in outcome.inner)):  # for what is said at the end
                         places[id(obj)] = (doc.source, doc.line)

@@ -15,7 +15,17 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
-from krm_fn.sequencing import lifecycle, planning, preflight, resources, strategies, transformer, waits_rbac, workloads
+from krm_fn.sequencing import (
+    lifecycle,
+    meshes,
+    planning,
+    preflight,
+    resources,
+    strategies,
+    transformer,
+    waits_rbac,
+    workloads,
+)
 from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.features import Patch, Version
@@ -40,6 +50,8 @@ class WorkloadView:
     rbac_there: bool = False  # the input has that Role and RoleBinding already, as seq-fn would write them
     #: The startup gate each sidecar or start-order container got.
     gates: list[str] = field(default_factory=list)
+    #: What each pod template can expect of a mesh that injects its proxy (see :mod:`krm_fn.sequencing.meshes`).
+    meshes: list[tuple[str, str]] = field(default_factory=list)
     #: What each written pod spec needs from the cluster (see :mod:`krm_fn.sequencing.preflight`).
     needs: dict[str, preflight.Preflight] = field(default_factory=dict)
     #: The version ``plan --kubernetes-version`` asks about, with its patch release when given.
@@ -67,9 +79,10 @@ def build(
     views: list[WorkloadView] = []
     across = transformer.Across(config)
     first_lines: dict[int, int] = {}  # the lines before each view's document, by id of the view
+    namespaces = meshes.Namespaces.of(items)
     for position, obj in enumerate(items):
         if isinstance(obj, Mapping):
-            outcome = transformer.sequence_object(obj, config)
+            outcome = transformer.sequence_object(obj, config, namespaces)
             across.add(obj, outcome)
             new = _views(obj, outcome, config, files[position] if files else None)
             first_lines.update((id(v), int((files[position] or {}).get("line", 0)) if files else 0) for v in new)
@@ -113,6 +126,7 @@ def _views(
         view.rbac_lines = waits_rbac.describe(outcome.grants, obj)
         view.rbac_grants = list(outcome.grants)
         view.gates = list(outcome.gates)
+        view.meshes = list(outcome.meshes)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
             view.needs = {
@@ -161,6 +175,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                     for path, plan in view.plans
                 ],
                 "startupGates": view.gates,
+                "meshes": [{"podSpec": path, "expects": text} for path, text in view.meshes],
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
                 "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
@@ -216,6 +231,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(f"    {line}" for line in lifecycle.describe(plan))
             lines.extend(f"    {line}" for line in preflight.describe(view.needs.get(path, preflight.NOTHING)))
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
+            lines.extend(f"    mesh: {text}" for where, text in view.meshes if where == path)
         if view.gates:
             lines.append(f"  startup gates: {'; '.join(view.gates)}")
         if view.rbac_lines:

@@ -58,6 +58,33 @@ def iter_documents(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> I
             yield from _documents(text, source=name)
 
 
+#: A line that may say a document is a Namespace (a List's item too); only such documents are read ahead.
+_NAMESPACE_LINE = re.compile(r"""^[ \t-]*kind:[ \t]*["']?Namespace["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+def namespaces_ahead(sources: Iterable[str], read_stdin: Callable[[], bytes]) -> Iterator[Any]:
+    """The objects of every document that may be a Namespace, read before the stream is sequenced.
+
+    A mesh's injection can be decided by a Namespace's labels, and a directory's files come in name order
+    (``namespace.yaml`` after ``cart.yaml``): its Namespaces must be known before the first workload. Only a
+    document with a ``kind: Namespace`` line is parsed; anything unreadable is left for the main pass to report.
+    """
+    for source in sources:
+        for name, data in _files(source, read_stdin):
+            try:
+                text = yamlio.decode(data)
+            except InputError:
+                continue
+            if not _NAMESPACE_LINE.search(text):
+                continue
+            for part in yamlio.split_documents(text):
+                if _NAMESPACE_LINE.search(part):
+                    try:
+                        yield from (doc.obj for doc in _document(part, name, 0) if doc.obj is not None)
+                    except (InputError, splicing.WriteError):
+                        continue
+
+
 def _files(source: str, read_stdin: Callable[[], bytes]) -> Iterable[tuple[str, bytes]]:
     if source == "-":
         yield STDIN, read_stdin()

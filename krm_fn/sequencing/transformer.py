@@ -17,6 +17,7 @@ from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import constants as c
 from krm_fn.sequencing import (
     lifecycle,
+    meshes,
     planning,
     podspec,
     selection,
@@ -49,6 +50,8 @@ class ObjectOutcome(NamedTuple):
     grants: Sequence[waits_rbac.Grant] = ()
     #: The startup gate each sidecar or start-order container got (``redis: startupProbe from its readinessProbe``).
     gates: Sequence[str] = ()
+    #: What each pod template can expect of a mesh that injects its proxy: (pod spec path, description).
+    meshes: Sequence[tuple[str, str]] = ()
 
 
 def process(rl: ResourceList) -> None:
@@ -81,8 +84,9 @@ def _sequence_all(items: Sequence[Any], config: SequenceConfig) -> tuple[list[An
     added: dict[int, list[Any]] = {}
     results = Results()
     across = Across(config)
+    namespaces = meshes.Namespaces.of(items)
     for index, item in enumerate(items):
-        outcome = sequence_object(item, config)
+        outcome = sequence_object(item, config, namespaces)
         results.extend(results_of(item, outcome))
         across.add(item, outcome)
         out.append(item if outcome.changed is None else outcome.changed)
@@ -98,13 +102,19 @@ def _sequence_all(items: Sequence[Any], config: SequenceConfig) -> tuple[list[An
     return out, added, results
 
 
-def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:
-    """Sequence one object on a copy; ``obj`` itself is never modified."""
+def sequence_object(
+    obj: Mapping[str, Any], config: SequenceConfig, namespaces: meshes.Namespaces | None = None
+) -> ObjectOutcome:
+    """Sequence one object on a copy; ``obj`` itself is never modified.
+
+    ``namespaces``: the Namespaces of the input, whose labels may ask a mesh to inject its proxy.
+    """
+    namespaces = namespaces if namespaces is not None else meshes.Namespaces()
     info = workloads.kind_info(obj, config)
     if objects.is_local_config(obj):
         return ObjectOutcome()
     if info is None:
-        return _sequence_list(obj, config) if objects.is_list(obj) else ObjectOutcome()
+        return _sequence_list(obj, config, namespaces) if objects.is_list(obj) else ObjectOutcome()
     # The copy is made before anything is read: an object read lazily from its text (the SDK's LazyObject) is
     # then built once, not once for reading and again for the copy. It is dropped when nothing is selected.
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
@@ -119,6 +129,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         where = " or ".join(".".join(p) for p in info.paths)
         report.info(f"nothing to do: no pod spec at {where} yet")
     done: list[tuple[str, planning.Plan]] = []
+    meshed: list[tuple[str, str]] = []
     for template in templates:
         intent = workloads.intent(info, template)
         plan = planning.plan(work, template, intent=intent, config=config, report=report)
@@ -139,6 +150,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         )
         workloads.warn_new_init_containers(info, template, init_before, report=report)
         podspec.set_default_container(template, plan.main, report=report)
+        expected = meshes.apply(work, template, plan, namespaces, config=config, report=report)
+        meshed += [(template.path, e.describe()) for e in expected]
         done.append((template.path, plan))
     if done:  # "nothing to do" about one pod template of a workload that was sequenced says nothing of use
         report.findings[:] = [f for f in report.findings if f.severity != "info"]
@@ -149,6 +162,8 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
     objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
     objects.drop_comment_copy_ids(work)
     summary = _summary(done, report.notes)
+    if meshed:
+        summary += "; " + "; ".join(f"{path}: {text}" if len(done) > 1 else text for path, text in meshed)
     if grants:
         summary += "; reads the API with " + "; ".join(waits_rbac.describe(grants, obj))
     return ObjectOutcome(
@@ -160,6 +175,7 @@ def sequence_object(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOut
         added=added,
         grants=grants,
         gates=tuple(report.notes),
+        meshes=meshed,
     )
 
 
@@ -185,9 +201,9 @@ def _rbac(
     return grants, waits_rbac.objects_for(obj, grants, accounts)
 
 
-def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig) -> ObjectOutcome:
+def _sequence_list(obj: Mapping[str, Any], config: SequenceConfig, namespaces: meshes.Namespaces) -> ObjectOutcome:
     """A ``kind: List`` (what ``kubectl get -o yaml`` writes): each object inside it is sequenced on its own."""
-    inner = [(i, _in_list(sequence_object(i, config))) for i in obj["items"] if isinstance(i, Mapping)]
+    inner = [(i, _in_list(sequence_object(i, config, namespaces))) for i in obj["items"] if isinstance(i, Mapping)]
     if not any(outcome.changed is not None for _, outcome in inner):
         return ObjectOutcome(inner=inner)
     work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
