@@ -77,7 +77,7 @@ class LazyObject(Mapping[str, Any]):
             except sourced.Unsupported:
                 pass
         try:
-            return yamlio.load_all(_without_stray_tabs(self.own_text()))[0]
+            return yamlio.load_all(self.own_text())[0]
         except InputError:
             if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
                 raise
@@ -142,42 +142,6 @@ class LazyObject(Mapping[str, Any]):
         except textedit.Unfit as err:
             raise WriteError(f"{err} ({reason})") from None
         return Written(text, reason if _COMMENT.search(self.text, self.start, self.end) else "")
-
-
-def _without_stray_tabs(text: str) -> str:
-    """``text`` with every tab outside its scalars made a space, for ruamel.yaml's scanner.
-
-    libyaml and go-yaml read a tab between tokens (``kind: A<TAB>``, ``x: 1<TAB># note``); ruamel.yaml's scanner
-    refuses it. Outside a scalar a tab only separates tokens, so a space in its place changes nothing any reader
-    reads; the tabs inside quoted or block scalars are values and stay.
-    """
-    if "\t" not in text:
-        return text
-    try:
-        root = sourced.compose(text)
-    except (pyyaml.YAMLError, RecursionError, ValueError):
-        return text
-    spans, stack, seen = [], [root], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, pyyaml.ScalarNode):
-            spans.append((node.start_mark.index, node.end_mark.index))
-        elif isinstance(node, pyyaml.MappingNode):
-            stack.extend(n for pair in node.value for n in pair)
-        elif isinstance(node, pyyaml.SequenceNode):
-            stack.extend(node.value)
-    spans.sort()
-    starts = [start for start, _ in spans]
-    out = list(text)
-    for index, char in enumerate(text):
-        if char == "\t":
-            found = bisect.bisect_right(starts, index) - 1
-            if found < 0 or not spans[found][0] <= index < spans[found][1]:
-                out[index] = " "
-    return "".join(out)
 
 
 class Written(NamedTuple):

@@ -10,9 +10,11 @@ expanded on the way out, and a new string that any reader would take for a bool,
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import itertools
+import json
 import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
@@ -186,7 +188,7 @@ def load_all(text: str) -> list[Any]:
     if "\\u" in text or "\\U" in text:
         _refuse_bad_escapes(text)
     try:
-        docs = list(_yaml(dumping=False).load_all(text))
+        docs = list(_yaml(dumping=False).load_all(tabs_as_spaces(text)))
     except YAMLError as err:
         raise _syntax_error(err) from None
     except RecursionError:
@@ -198,6 +200,51 @@ def load_all(text: str) -> list[Any]:
     if "&" in text and "*" in text:
         _refuse_recursion(text)
     return [kubernetes_values(doc) for doc in docs]
+
+
+def tabs_as_spaces(text: str) -> str:
+    """``text`` with its tabs written so that ruamel.yaml's scanner reads them as libyaml (and go-yaml) do.
+
+    libyaml reads a tab between tokens (``kind: A<TAB>``, ``x: 1<TAB># note``) and inside a plain scalar in a flow
+    collection (``{path: /a<TAB>b}``); ruamel.yaml's scanner refuses them. Outside a scalar a tab only separates
+    tokens, so it becomes a space; a plain scalar holding one is written double-quoted with the same value (a
+    plain scalar with a tab is always a string). Tabs in quoted and block scalars stay. Text libyaml cannot read
+    is returned as it is (ruamel.yaml then says why).
+    """
+    if "\t" not in text:
+        return text
+    import yaml as pyyaml
+
+    try:
+        roots = list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        return text
+    spans: list[tuple[int, int, str | None]] = []
+    stack, seen = list(roots), set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, pyyaml.ScalarNode):
+            start, end = node.start_mark.index, node.end_mark.index
+            plain_tab = not node.style and "\t" in text[start:end]
+            spans.append((start, end, json.dumps(node.value) if plain_tab else None))
+        elif isinstance(node, pyyaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, pyyaml.SequenceNode):
+            stack.extend(node.value)
+    spans.sort()
+    starts = [start for start, _, _ in spans]
+    out = list(text)
+    for index in (i for i, char in enumerate(text) if char == "\t"):
+        found = bisect.bisect_right(starts, index) - 1
+        if found < 0 or not spans[found][0] <= index < spans[found][1]:
+            out[index] = " "
+    for start, end, quoted in reversed(spans):
+        if quoted is not None:
+            out[start:end] = [quoted]
+    return "".join(out)
 
 
 def _refuse_bad_escapes(text: str) -> None:
