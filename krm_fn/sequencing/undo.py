@@ -303,4 +303,8 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any]) -> None:
         piece = copy.deepcopy(found)
         _apply(piece, copy.deepcopy(found), inner, [*base, *path[:-1], key, [name]])
         rebuilt.append(piece)
-    parent[path[-1]] = rebuilt
+    kept = parent.get(path[-1])
+    if isinstance(kept, list):  # the list the writer read keeps its indentation (and ruamel's comments by item)
+        kept[:] = rebuilt
+    else:
+        parent[path[-1]] = rebuilt
