@@ -15,7 +15,18 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
-from krm_fn.sequencing import lifecycle, planning, preflight, resources, strategies, transformer, waits_rbac, workloads
+from krm_fn.sequencing import constants as c
+from krm_fn.sequencing import (
+    lifecycle,
+    planning,
+    preflight,
+    resources,
+    strategies,
+    transformer,
+    undo,
+    waits_rbac,
+    workloads,
+)
 from krm_fn.sequencing import waits as wait_for
 from krm_fn.sequencing.config import SequenceConfig
 from krm_fn.sequencing.features import Patch, Version
@@ -44,6 +55,8 @@ class WorkloadView:
     needs: dict[str, preflight.Preflight] = field(default_factory=dict)
     #: The version ``plan --kubernetes-version`` asks about, with its patch release when given.
     asked: Version | Patch | None = None
+    #: What ``seq-fn undo`` would do to a sequenced workload, a line per change (or why it cannot).
+    undo: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -113,6 +126,8 @@ def _views(
         view.rbac_lines = waits_rbac.describe(outcome.grants, obj)
         view.rbac_grants = list(outcome.grants)
         view.gates = list(outcome.gates)
+        if c.SEQUENCED in objects.annotations_of(obj):
+            view.undo = undo.describe(obj)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
             view.needs = {
@@ -161,6 +176,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                     for path, plan in view.plans
                 ],
                 "startupGates": view.gates,
+                "undo": view.undo,
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
                 "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
@@ -218,6 +234,9 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         if view.gates:
             lines.append(f"  startup gates: {'; '.join(view.gates)}")
+        if view.undo:
+            lines.append("  seq-fn undo would:")
+            lines.extend(f"    {line}" for line in view.undo)
         if view.rbac_lines:
             there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
             lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")

@@ -308,3 +308,48 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any]) -> None:
         kept[:] = rebuilt
     else:
         parent[path[-1]] = rebuilt
+
+
+# --- describing (seq-fn plan) ------------------------------------------------------------------------------------
+
+
+def describe(obj: Mapping[str, Any]) -> list[str]:
+    """What undo would do to a sequenced ``obj``, a line per change (``seq-fn plan``), or why it cannot."""
+    try:
+        reverse(obj)
+    except Irreversible as err:
+        return [f"cannot undo: {err.message}"]
+    ops = _parse(str(objects.annotations_of(obj)[c.UNDO]))
+    moved = {(tuple(map(str, op[1][:-1])), item[1], item[2]) for op in _flat(ops, []) if op[0] == "l" and op[2]
+             for item in op[2] if item[0] == "="}  # fmt: skip
+    lines: list[str] = []
+    for op in _flat(ops, []):
+        kind, path = op[0], op[1]
+        where = _show([], path)
+        if kind == "s":
+            lines.append(f"put back {where}" if not op[3] else f"restore {where}")
+        elif kind == "d":
+            lines.append(f"remove {where}")
+        elif kind == "l":
+            parent = tuple(map(str, path[:-1]))
+            for item in op[2] or ():
+                if item[0] == "=" and item[1] != path[-1]:
+                    lines.append(f"move {item[2]} back from {_show([], [*path[:-1], item[1]])} to {where}")
+            added = [n for n in op[3] if (parent, path[-1], n) not in moved]
+            if added:
+                lines.append(f"remove {', '.join(added)} from {where}")
+            if op[2] is None:
+                lines.append(f"remove {where}")
+    return lines
+
+
+def _flat(ops: list[Any], base: list[Any]) -> list[Any]:
+    """Every operation with its path from the object's root, those inside moved items too."""
+    out: list[Any] = []
+    for op in ops:
+        out.append([op[0], [*base, *op[1]], *op[2:]])
+        if op[0] == "l":
+            for item in op[2] or ():
+                if item[0] == "=":
+                    out += _flat(item[3], [*base, *op[1][:-1], item[1], [item[2]]])
+    return out
