@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,133 @@ def test_undo_after_sequence_is_the_input_standalone(case: Path, tmp_path: Path)
     assert kubectl_reader.read(back) == kubectl_reader.read(given)
     if case.name not in TEXT_DIFFERS:
         assert back == given, "the text did not come back (add it to TEXT_DIFFERS with the reason)"
+
+
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: etl
+  namespace: data
+  annotations:
+    seq-fn.dev/order: "extract,load"
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: load
+        image: busybox:1.36
+        command: [sh, -c, "echo load"]
+      - name: extract
+        image: busybox:1.36
+        command: [sh, -c, "echo extract"]
+"""
+
+
+def _sequenced(tmp_path: Path, text: str, *args: str) -> Path:
+    given = tmp_path / "given.yaml"
+    given.write_text(text)
+    code, out, err = _standalone([*args, str(given)])
+    assert code == 0, err
+    done = tmp_path / "sequenced.yaml"
+    done.write_text(out)
+    return done
+
+
+def test_undo_refuses_a_workload_sequenced_without_a_record(tmp_path: Path) -> None:
+    """An earlier seq-fn kept no record: undo refuses, names file, line and field, and prints nothing."""
+    case = GOLDEN / "skip-and-already-sequenced" / "input.yaml"
+    code, out, err = _standalone(["undo", str(case)])
+    assert code == 1
+    assert out == ""
+    assert "Job done-before" in err and "no seq-fn.dev/undo record" in err
+    assert f"file {case}, line 20" in err, err
+    assert "Traceback" not in err
+    ran = krm(resource_list(case.read_text(), UNDO_CONFIG))
+    assert ran.code == 1
+    assert ran.resource_list()["items"] == yamlio.load_all(resource_list(case.read_text()))[0]["items"]
+
+
+def test_a_hand_edit_of_what_seq_fn_wrote_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB, "--config", str(_entrypoint_config(tmp_path)))
+    edited = done.read_text()
+    assert "/seq-fn/bin/entrypoint" in edited
+    done.write_text(edited.replace('- "echo load"', '- "echo LOAD"', 1))
+    code, out, err = _standalone(["undo", str(done)])
+    assert code == 1, out
+    assert "spec.template.spec.containers[load].args was changed after seq-fn sequenced" in err, err
+    assert f"file {done}, line 41)" in err, err  # the line of args
+    assert out == ""
+
+
+def test_a_container_added_by_hand_is_an_error_and_an_image_bumped_by_hand_is_kept(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB)
+    text = done.read_text()
+    bumped = text.replace("busybox:1.36", "busybox:1.37")
+    done.write_text(bumped)
+    code, out, err = _standalone(["undo", str(done)])
+    assert code == 0, err
+    assert kubectl_reader.read(out) == kubectl_reader.read(JOB.replace("busybox:1.36", "busybox:1.37"))
+    added = text.replace("      containers:\n", "      containers:\n      - name: extra\n        image: busybox\n")
+    done.write_text(added)
+    code, out, err = _standalone(["undo", str(done)])
+    assert code == 1
+    assert "spec.template.spec.containers was changed after seq-fn sequenced this workload (extra added)" in err, err
+
+
+def _entrypoint_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text("apiVersion: seq-fn.dev/v1alpha1\nkind: SequenceContainers\nmetadata: {name: c}\n"
+                      "strategy: entrypoint\n")  # fmt: skip
+    return config
+
+
+def test_a_new_order_on_a_sequenced_workload_is_sequenced_again_in_place(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB)
+    reordered = done.read_text().replace('seq-fn.dev/order: "extract,load"', 'seq-fn.dev/order: "load,extract"')
+    done.write_text(reordered)
+    code, again, err = _standalone(["-v", str(done)])
+    assert code == 0, err
+    assert "re-sequenced in place (what it asks for changed" in err, err
+    fresh = _sequenced(tmp_path, JOB.replace('"extract,load"', '"load,extract"')).read_text()
+    assert again == fresh
+    code, same, err = _standalone(["-v", str(tmp_path / "sequenced.yaml")])
+    assert same == fresh and "re-sequenced" not in err
+
+
+def test_another_strategy_in_the_config_re_sequences_a_sequenced_workload(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB)
+    code, again, err = _standalone(["-v", "--config", str(_entrypoint_config(tmp_path)), str(done)])
+    assert code == 0, err
+    assert "re-sequenced in place (strategy init-containers -> entrypoint)" in err, err
+    fresh = _sequenced(tmp_path, JOB, "--config", str(_entrypoint_config(tmp_path))).read_text()
+    assert again == fresh
+
+
+def test_kpt_undo_true_removes_the_rbac_seq_fn_added(tmp_path: Path) -> None:
+    """The real kpt, ``-- undo=true``: the Role and RoleBinding files' objects go, the workload comes back."""
+    case = GOLDEN / "wait-for-api-service-and-job"
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "app.yaml").write_text((case / "input.yaml").read_text())
+    kpt, seq_fn = shutil.which("kpt"), shutil.which("seq-fn")
+    assert kpt and seq_fn, "kpt and seq-fn must be on PATH (see .ci/run)"
+    for args in ([], ["--", "undo=true"]):
+        done = subprocess.run([kpt, "fn", "eval", str(package), "--exec", seq_fn, *args],
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        text = (package / "app.yaml").read_text()
+        assert ("kind: Role" in text) == (not args), text
+    assert kubectl_reader.read((package / "app.yaml").read_text()) == kubectl_reader.read((case / "input.yaml").read_text())
+
+
+def test_the_library_undoes_and_refuses_an_edit() -> None:
+    import krm_fn
+
+    job = yamlio.load_all(JOB)[0]
+    sequenced = krm_fn.sequence(job)
+    assert yamlio.to_plain(krm_fn.undo(sequenced)) == yamlio.to_plain(job)
+    sequenced["metadata"]["annotations"]["seq-fn.dev/sequenced"] = "entrypoint"
+    with pytest.raises(krm_fn.SequencingError, match="metadata.annotations.seq-fn.dev/sequenced was changed"):
+        krm_fn.undo(sequenced)

@@ -28,7 +28,7 @@ import json
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from krm_fn.sdk import objects, yamlio
+from krm_fn.sdk import lines, objects, yamlio
 from krm_fn.sequencing import constants as c
 
 VERSION = "v1"
@@ -155,19 +155,19 @@ def reverse(obj: Mapping[str, Any]) -> Any:
             f"it carries {c.SEQUENCED} but no {c.UNDO} record: it was sequenced by a seq-fn older than undo, which "
             "kept nothing to undo exactly; re-render it from its source, or undo it by hand once and sequence it "
             "again with this seq-fn",
-            f"metadata.annotations.{c.SEQUENCED}",
+            f"metadata.annotations[{c.SEQUENCED}]",
         )
     ops = _parse(str(text))
     work: Any = copy.deepcopy(obj)
     del work["metadata"]["annotations"][c.UNDO]
     snapshot = copy.deepcopy(work)
-    _apply(work, snapshot, ops, [])
+    _apply(work, snapshot, ops, [], snapshot)
     objects.drop_comment_copy_ids(work)
     return work
 
 
 def _parse(text: str) -> list[Any]:
-    where = f"metadata.annotations.{c.UNDO}"
+    where = f"metadata.annotations[{c.UNDO}]"
     version, _, body = text.partition(" ")
     if version != VERSION:
         raise Irreversible(f"{c.UNDO} has version {version!r}, which this seq-fn does not read (it reads {VERSION})", where)
@@ -188,6 +188,23 @@ def _show(base: list[Any], path: list[Any]) -> str:
     return out
 
 
+def _field(root: Any, path: list[Any]) -> str:
+    """A path as results name fields (``containers[1].args``, ``annotations[seq-fn.dev/undo]``), for its line."""
+    parts: list[str | int] = []
+    node = root
+    for part in path:
+        if isinstance(part, list):
+            index = next((i for i, item in enumerate(node) if item.get("name") == part[0]), None) if isinstance(node, list) else None
+            if index is None:
+                break
+            parts.append(index)
+            node = node[index]
+        else:
+            parts.append(part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return lines.join(parts)
+
+
 def _get(node: Any, path: list[Any]) -> Any:
     for part in path:
         if isinstance(part, list):
@@ -202,59 +219,62 @@ def _get(node: Any, path: list[Any]) -> Any:
     return node
 
 
-def _apply(work: Any, snapshot: Any, ops: list[Any], base: list[Any]) -> None:
-    """Undo ``ops`` on ``work``, reading what is there now from ``snapshot`` (the same, before any change)."""
+def _apply(work: Any, snapshot: Any, ops: list[Any], base: list[Any], root: Any) -> None:
+    """Undo ``ops`` on ``work``, reading what is there now from ``snapshot`` (the same, before any change).
+
+    ``base`` is where ``work`` is in the object, ``root`` the whole object before any change (for the errors).
+    """
     for op in ops:
         try:
             kind, path = op[0], op[1]
             if kind == "s":
-                _check(snapshot, path, op[3], base)
-                _put(work, path, copy.deepcopy(op[2]), op[4] if len(op) > 4 else None, base)
+                _check(snapshot, path, op[3], base, root)
+                _put(work, path, copy.deepcopy(op[2]), op[4] if len(op) > 4 else None, base, root)
             elif kind == "d":
-                _check(snapshot, path, op[2], base)
-                _parent(work, path, base).pop(path[-1], None)
+                _check(snapshot, path, op[2], base, root)
+                _parent(work, path, base, root).pop(path[-1], None)
             elif kind == "e":
-                parent = _parent(work, path, base)
+                parent = _parent(work, path, base, root)
                 if not parent.get(path[-1], True):
                     del parent[path[-1]]
             elif kind == "l":
-                _rebuild(work, snapshot, op, base)
+                _rebuild(work, snapshot, op, base, root)
             else:
                 raise ValueError(kind)
         except (IndexError, TypeError, ValueError, KeyError, AttributeError):
-            raise Irreversible(f"{c.UNDO} is not a record seq-fn wrote (it was edited)", f"metadata.annotations.{c.UNDO}") from None
+            raise Irreversible(f"{c.UNDO} is not a record seq-fn wrote (it was edited)", f"metadata.annotations[{c.UNDO}]") from None
 
 
-def _check(snapshot: Any, path: list[Any], expected: str, base: list[Any]) -> None:
+def _check(snapshot: Any, path: list[Any], expected: str, base: list[Any], root: Any) -> None:
     now = _get(snapshot, path)
     if _hash(yamlio.to_plain(now) if now is not _ABSENT else _ABSENT) != expected:
         what = "removed" if now is _ABSENT else ("added" if not expected else "changed")
         raise Irreversible(
             f"{_show(base, path)} was {what} after seq-fn sequenced this workload, so undo cannot tell what it "
             "should be: put back what seq-fn wrote there, or undo by hand",
-            _show(base, path),
+            _field(root, [*base, *path]),
         )
 
 
-def _parent(work: Any, path: list[Any], base: list[Any]) -> Any:
+def _parent(work: Any, path: list[Any], base: list[Any], root: Any) -> Any:
     node = _get(work, path[:-1])
     if node is _ABSENT or not isinstance(node, MutableMapping):
         raise Irreversible(
             f"{_show(base, path[:-1])} was removed after seq-fn sequenced this workload, so undo cannot put back "
             f"{path[-1]}: put it back, or undo by hand",
-            _show(base, path[:-1]),
+            _field(root, [*base, *path[:-1]]),
         )
     return node
 
 
-def _put(work: Any, path: list[Any], value: Any, position: int | None, base: list[Any]) -> None:
+def _put(work: Any, path: list[Any], value: Any, position: int | None, base: list[Any], root: Any) -> None:
     if path and isinstance(path[-1], list):  # an item of a named list, whole
         parent = _get(work, path[:-1])
         for index, item in enumerate(parent):
             if item.get("name") == path[-1][0]:
                 parent[index] = value
         return
-    parent = _parent(work, path, base)
+    parent = _parent(work, path, base, root)
     key = path[-1]
     if key in parent or position is None:
         parent[key] = value
@@ -268,7 +288,7 @@ def _put(work: Any, path: list[Any], value: Any, position: int | None, base: lis
     parent.update(items)
 
 
-def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any]) -> None:
+def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any], root: Any) -> None:
     """An ``l`` operation: the named list as the input had it, from the items where they are now."""
     _, path, items, names = op
     where = _show(base, path)
@@ -283,9 +303,9 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any]) -> None:
         raise Irreversible(
             f"{where} was changed after seq-fn sequenced this workload ({said}), so undo cannot tell where each item "
             "goes: put it back as seq-fn wrote it, or undo by hand",
-            where,
+            _field(root, [*base, *path]),
         )
-    parent = _parent(work, path, base)
+    parent = _parent(work, path, base, root)
     if items is None:
         parent.pop(path[-1], None)
         return
@@ -299,9 +319,9 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any]) -> None:
         found = _named(holder.get(key), name)
         if found is None:
             raise Irreversible(f"{_show(base, [*path[:-1], key, [name]])} was removed after seq-fn sequenced this "
-                               "workload: put it back, or undo by hand", where)  # fmt: skip
+                               "workload: put it back, or undo by hand", _field(root, [*base, *path[:-1], key]))  # fmt: skip
         piece = copy.deepcopy(found)
-        _apply(piece, copy.deepcopy(found), inner, [*base, *path[:-1], key, [name]])
+        _apply(piece, copy.deepcopy(found), inner, [*base, *path[:-1], key, [name]], root)
         rebuilt.append(piece)
     kept = parent.get(path[-1])
     if isinstance(kept, list):  # the list the writer read keeps its indentation (and ruamel's comments by item)
