@@ -51,16 +51,9 @@ def plain_stdin(data: bytes) -> int:
 
 def main(args: Sequence[str]) -> int:
     """Every command but the bare KRM function: standalone mode, ``plan``, ``status``, ``schema``."""
-    if args[0] == "schema":
-        return _schema(args[1:])
-    if args[0] == "plan":
-        return _plan(args[1:])
-    if args[0] == "status":
-        return _status(args[1:])
-    if args[0] == "undo":
-        return _undo(args[1:])
-    if args[0] == "explain":
-        return _explain(args[1:])
+    commands = {"schema": _schema, "plan": _plan, "status": _status, "undo": _undo, "explain": _explain}
+    if args[0] in commands:
+        return commands[args[0]](args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
     data = None
@@ -333,7 +326,9 @@ def _undo(args: Sequence[str]) -> int:
 
     As in standalone mode, untouched documents keep their bytes and nothing goes to stdout on any error.
     """
-    parser = argparse.ArgumentParser(prog=f"{NAME} undo", description="Undo what seq-fn did (see: seq-fn explain undo).")
+    parser = argparse.ArgumentParser(
+        prog=f"{NAME} undo", description="Undo what seq-fn did (see: seq-fn explain undo)."
+    )
     parser.add_argument("files", nargs="*", metavar="FILE|DIR|-", help="plain YAML or a ResourceList (default: stdin)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print what was undone")
     options = parser.parse_args(args)

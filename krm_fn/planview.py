@@ -234,9 +234,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(_resource_lines(view.before.get(path), view.after.get(path)))
         if view.gates:
             lines.append(f"  startup gates: {'; '.join(view.gates)}")
-        if view.undo:
-            lines.append("  seq-fn undo would:")
-            lines.extend(f"    {line}" for line in view.undo)
+        lines.extend(["  seq-fn undo would:", *(f"    {line}" for line in view.undo)] if view.undo else [])
         if view.rbac_lines:
             there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
             lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")

@@ -31,7 +31,9 @@ CASES = sorted(
 UNDO_CONFIG = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: undo\ndata:\n  undo: 'true'\n"
 
 #: Cases whose undone text is not the input's text, though it reads the same, and why the writer cannot do better.
-_STYLE = "a value seq-fn replaced (args, probes it dropped) comes back in block style: the record keeps values, not YAML style"
+_STYLE = (
+    "a value seq-fn replaced (args, probes it dropped) comes back in block style: the record keeps values, not style"
+)
 _FLOW = "seq-fn writes a container given as a flow mapping in block style; undo keeps what the sequenced text has"
 TEXT_DIFFERS: dict[str, str] = {
     "anchors-expanded": "seq-fn expands anchors and aliases (kpt refuses them), so they cannot come back",
@@ -200,7 +202,9 @@ def test_kpt_undo_true_removes_the_rbac_seq_fn_added(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         text = (package / "app.yaml").read_text()
         assert ("kind: Role" in text) == (not args), text
-    assert kubectl_reader.read((package / "app.yaml").read_text()) == kubectl_reader.read((case / "input.yaml").read_text())
+    assert kubectl_reader.read((package / "app.yaml").read_text()) == kubectl_reader.read(
+        (case / "input.yaml").read_text()
+    )
 
 
 def test_the_library_undoes_and_refuses_an_edit() -> None:
@@ -210,5 +214,18 @@ def test_the_library_undoes_and_refuses_an_edit() -> None:
     sequenced = krm_fn.sequence(job)
     assert yamlio.to_plain(krm_fn.undo(sequenced)) == yamlio.to_plain(job)
     sequenced["metadata"]["annotations"]["seq-fn.dev/sequenced"] = "entrypoint"
-    with pytest.raises(krm_fn.SequencingError, match="metadata.annotations.seq-fn.dev/sequenced was changed"):
+    with pytest.raises(krm_fn.SequencingError, match=r"metadata\.annotations\.seq-fn\.dev/sequenced was changed"):
         krm_fn.undo(sequenced)
+
+
+def test_a_field_seq_fn_dropped_comes_back_in_its_place() -> None:
+    """``onIncompatibleFields: drop`` removes a probe from a step: undo puts it back where it stood among its keys."""
+    import krm_fn
+
+    job = yamlio.load_all(JOB.replace("        command: [sh, -c, \"echo extract\"]\n",
+                                      "        livenessProbe: {exec: {command: [\"true\"]}}\n"
+                                      "        command: [sh, -c, \"echo extract\"]\n"))[0]  # fmt: skip
+    sequenced = krm_fn.sequence(yamlio.to_plain(job), {"onIncompatibleFields": "drop"})  # plain dicts: no insert()
+    assert "livenessProbe" not in str(sequenced["spec"]["template"]["spec"]["initContainers"])
+    back = krm_fn.undo(sequenced)
+    assert list(back["spec"]["template"]["spec"]["containers"][1]) == ["name", "image", "livenessProbe", "command"]

@@ -415,8 +415,12 @@ def undo_all(items: Sequence[Any]) -> tuple[list[Any], set[int], Results]:
             undone.update(_undone_names(item))
     removed = {i for i, item in enumerate(items) if waits_rbac.added_for(item) in undone}
     for index in sorted(removed):
-        message = f"{objects.describe(items[index])}: removed (seq-fn added it for {waits_rbac.added_for(items[index])})"
-        results.append(Result(message, "info", objects.resource_ref(items[index]), None, objects.file_ref(items[index])))
+        message = (
+            f"{objects.describe(items[index])}: removed (seq-fn added it for {waits_rbac.added_for(items[index])})"
+        )
+        results.append(
+            Result(message, "info", objects.resource_ref(items[index]), None, objects.file_ref(items[index]))
+        )
     return out, removed, results
 
 
@@ -427,7 +431,9 @@ def undo_object(obj: Mapping[str, Any]) -> tuple[Any, list[Result]]:
         if all(changed is None for changed, _ in inner):
             return None, [r for _, found in inner for r in found]
         work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
-        work["items"] = [i if changed is None else changed for i, (changed, _) in zip(work["items"], inner, strict=True)]
+        work["items"] = [
+            i if changed is None else changed for i, (changed, _) in zip(work["items"], inner, strict=True)
+        ]
         return work, [r for _, found in inner for r in found]
     if not isinstance(obj, Mapping) or c.SEQUENCED not in objects.annotations_of(obj):
         return None, []

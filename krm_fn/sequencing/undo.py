@@ -80,7 +80,9 @@ def _diff(before: Any, after: Any, path: list[Any], parent: Mapping[str, Any]) -
     before_names, after_names = _names(before), _names(after)
     if before_names is not None and after_names is not None:
         if before_names == after_names:
-            return [op for b, a, n in zip(before, after, after_names, strict=True) for op in _diff(b, a, [*path, [n]], {})]
+            return [
+                op for b, a, n in zip(before, after, after_names, strict=True) for op in _diff(b, a, [*path, [n]], {})
+            ]
         return [["l", path, _items(before, path[-1], parent), after_names]]
     return [["s", path, before, _hash(after)]]
 
@@ -170,11 +172,15 @@ def _parse(text: str) -> list[Any]:
     where = f"metadata.annotations[{c.UNDO}]"
     version, _, body = text.partition(" ")
     if version != VERSION:
-        raise Irreversible(f"{c.UNDO} has version {version!r}, which this seq-fn does not read (it reads {VERSION})", where)
+        raise Irreversible(
+            f"{c.UNDO} has version {version!r}, which this seq-fn does not read (it reads {VERSION})", where
+        )
     try:
         ops = json.loads(body)
     except ValueError:
-        raise Irreversible(f"{c.UNDO} is not a record seq-fn wrote (it was edited): it is not JSON after {VERSION}", where) from None
+        raise Irreversible(
+            f"{c.UNDO} is not a record seq-fn wrote (it was edited): it is not JSON after {VERSION}", where
+        ) from None
     if not isinstance(ops, list):
         raise Irreversible(f"{c.UNDO} is not a record seq-fn wrote (it was edited)", where)
     return ops
@@ -194,7 +200,11 @@ def _field(root: Any, path: list[Any]) -> str:
     node = root
     for part in path:
         if isinstance(part, list):
-            index = next((i for i, item in enumerate(node) if item.get("name") == part[0]), None) if isinstance(node, list) else None
+            index = (
+                next((i for i, item in enumerate(node) if item.get("name") == part[0]), None)
+                if isinstance(node, list)
+                else None
+            )
             if index is None:
                 break
             parts.append(index)
@@ -229,7 +239,7 @@ def _apply(work: Any, snapshot: Any, ops: list[Any], base: list[Any], root: Any)
             kind, path = op[0], op[1]
             if kind == "s":
                 _check(snapshot, path, op[3], base, root)
-                _put(work, path, copy.deepcopy(op[2]), op[4] if len(op) > 4 else None, base, root)
+                _put(work, path, copy.deepcopy(op[2]), op[4] if len(op) > 4 else None, base=base, root=root)
             elif kind == "d":
                 _check(snapshot, path, op[2], base, root)
                 _parent(work, path, base, root).pop(path[-1], None)
@@ -242,7 +252,9 @@ def _apply(work: Any, snapshot: Any, ops: list[Any], base: list[Any], root: Any)
             else:
                 raise ValueError(kind)
         except (IndexError, TypeError, ValueError, KeyError, AttributeError):
-            raise Irreversible(f"{c.UNDO} is not a record seq-fn wrote (it was edited)", f"metadata.annotations[{c.UNDO}]") from None
+            raise Irreversible(
+                f"{c.UNDO} is not a record seq-fn wrote (it was edited)", f"metadata.annotations[{c.UNDO}]"
+            ) from None
 
 
 def _check(snapshot: Any, path: list[Any], expected: str, base: list[Any], root: Any) -> None:
@@ -267,7 +279,7 @@ def _parent(work: Any, path: list[Any], base: list[Any], root: Any) -> Any:
     return node
 
 
-def _put(work: Any, path: list[Any], value: Any, position: int | None, base: list[Any], root: Any) -> None:
+def _put(work: Any, path: list[Any], value: Any, position: int | None, *, base: list[Any], root: Any) -> None:
     if path and isinstance(path[-1], list):  # an item of a named list, whole
         parent = _get(work, path[:-1])
         for index, item in enumerate(parent):
@@ -297,9 +309,15 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any], root: Any
     if now_names != names:
         extra = sorted(set(now_names or ()) - set(names))
         missing = sorted(set(names) - set(now_names or ()))
-        said = "; ".join(
-            filter(None, [f"{', '.join(extra)} added" if extra else "", f"{', '.join(missing)} removed" if missing else ""])
-        ) or "reordered"
+        said = (
+            "; ".join(
+                filter(
+                    None,
+                    [f"{', '.join(extra)} added" if extra else "", f"{', '.join(missing)} removed" if missing else ""],
+                )
+            )
+            or "reordered"
+        )
         raise Irreversible(
             f"{where} was changed after seq-fn sequenced this workload ({said}), so undo cannot tell where each item "
             "goes: put it back as seq-fn wrote it, or undo by hand",
@@ -318,8 +336,8 @@ def _rebuild(work: Any, snapshot: Any, op: list[Any], base: list[Any], root: Any
         _, key, name, inner = item
         found = _named(holder.get(key), name)
         if found is None:
-            raise Irreversible(f"{_show(base, [*path[:-1], key, [name]])} was removed after seq-fn sequenced this "
-                               "workload: put it back, or undo by hand", _field(root, [*base, *path[:-1], key]))  # fmt: skip
+            message = f"{_show(base, [*path[:-1], key, [name]])} was removed after seq-fn sequenced this workload"
+            raise Irreversible(f"{message}: put it back, or undo by hand", _field(root, [*base, *path[:-1], key]))
         piece = copy.deepcopy(found)
         _apply(piece, copy.deepcopy(found), inner, [*base, *path[:-1], key, [name]], root)
         rebuilt.append(piece)
