@@ -47,19 +47,7 @@ def workloads(draw: Any) -> tuple[str, str]:
         notes[f"seq-fn.dev/stop-delay.{order[-1]}"] = "5s"
     if draw(st.booleans()):
         notes["seq-fn.dev/wait-for"] = "tcp://db:5432"
-    containers = []
-    for name in names:
-        container: dict[str, Any] = {"name": name, "image": f"registry.example/{name}:1"}
-        if strategy == "entrypoint" or draw(st.booleans()):
-            container["command"] = ["/bin/" + name]
-        if draw(st.booleans()):
-            container["args"] = draw(st.lists(st.sampled_from(["--fast", "-v", "80", "true"]), max_size=2))
-        if not steps and draw(st.booleans()):
-            container["readinessProbe"] = {"tcpSocket": {"port": 8080}}
-        if draw(st.booleans()):
-            container["env"] = [{"name": "MODE", "value": "1"}]
-        containers.append(container)
-    spec: dict[str, Any] = {"containers": containers}
+    spec: dict[str, Any] = {"containers": [_container(draw, name, strategy, steps=steps) for name in names]}
     if draw(st.booleans()):
         spec["terminationGracePeriodSeconds"] = 20
     metadata: dict[str, Any] = {"name": "w", "namespace": "ns", "annotations": {"seq-fn.dev/enabled": "true", **notes}}
@@ -71,6 +59,19 @@ def workloads(draw: Any) -> tuple[str, str]:
         body = {"selector": {"matchLabels": {"app": "w"}}, "template": template}
         obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": body}
     return yamlio.dump(obj), strategy
+
+
+def _container(draw: Any, name: str, strategy: str, *, steps: bool) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": name, "image": f"registry.example/{name}:1"}
+    if strategy == "entrypoint" or draw(st.booleans()):  # the entrypoint wrapper must know each command
+        container["command"] = ["/bin/" + name]
+    if draw(st.booleans()):
+        container["args"] = draw(st.lists(st.sampled_from(["--fast", "-v", "80", "true"]), max_size=2))
+    if not steps and draw(st.booleans()):  # a startup gate is derived from it
+        container["readinessProbe"] = {"tcpSocket": {"port": 8080}}
+    if draw(st.booleans()):
+        container["env"] = [{"name": "MODE", "value": "1"}]
+    return container
 
 
 def _config(strategy: str) -> str:
