@@ -229,3 +229,17 @@ def test_a_field_seq_fn_dropped_comes_back_in_its_place() -> None:
     assert "livenessProbe" not in str(sequenced["spec"]["template"]["spec"]["initContainers"])
     back = krm_fn.undo(sequenced)
     assert list(back["spec"]["template"]["spec"]["containers"][1]) == ["name", "image", "livenessProbe", "command"]
+
+
+FIDELITY = sorted(p for p in (Path(__file__).parent / "fidelity").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", FIDELITY, ids=[c.name for c in FIDELITY])
+def test_undo_gives_back_the_bytes_of_comment_and_style_heavy_input(case: Path, tmp_path: Path) -> None:
+    """The fidelity cases (comments that travel with moved containers, flow style, odd quoting, wide lists)."""
+    code, sequenced, err = _standalone(["--all", str(case / "input.yaml")])
+    assert code == 0, err
+    (tmp_path / "sequenced.yaml").write_text(sequenced)
+    code, back, err = _standalone(["undo", str(tmp_path / "sequenced.yaml")])
+    assert code == 0, err
+    assert back == (case / "input.yaml").read_text()
