@@ -243,3 +243,14 @@ def test_undo_gives_back_the_bytes_of_comment_and_style_heavy_input(case: Path, 
     code, back, err = _standalone(["undo", str(tmp_path / "sequenced.yaml")])
     assert code == 0, err
     assert back == (case / "input.yaml").read_text()
+
+
+def test_plan_shows_what_undo_would_do(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB)
+    code, out, err = _standalone(["plan", str(done)])
+    assert code == 0, err
+    assert "seq-fn undo would:\n" in out
+    assert "move extract back from spec.template.spec.initContainers to spec.template.spec.containers" in out
+    assert "remove metadata.annotations.seq-fn.dev/sequenced" in out
+    code, out, _ = _standalone(["plan", str(GOLDEN / "skip-and-already-sequenced" / "input.yaml")])
+    assert "cannot undo: it carries seq-fn.dev/sequenced but no seq-fn.dev/undo record" in out
