@@ -32,6 +32,7 @@ from krm_fn.sdk import lines, objects, yamlio
 from krm_fn.sequencing import constants as c
 
 VERSION = "v1"
+_CONTAINER_LISTS = ("containers", "initContainers")
 _ABSENT = object()
 
 
@@ -117,8 +118,12 @@ def _added(path: list[Any], value: Any) -> list[Any]:
 
 
 def _items(before: list[Any], key: str, parent: Mapping[str, Any]) -> list[Any]:
-    """How to rebuild each item of ``before``: from the sequenced list that holds it now (its own list first)."""
-    lists = [key, *(k for k in parent if k != key)]
+    """How to rebuild each item of ``before``: from the sequenced list that holds it now (its own list first).
+
+    Only containers move between lists (a step to ``initContainers``, a sidecar back): a volume is looked up in its
+    own list alone, so that a container and a volume of the same name are never taken for each other.
+    """
+    lists = [key, *(k for k in _CONTAINER_LISTS if k != key and k in parent)] if key in _CONTAINER_LISTS else [key]
     out: list[Any] = []
     for item in before:
         for where in lists:
@@ -139,11 +144,6 @@ def _named(value: Any, name: str) -> Any:
 
 
 # --- undoing ----------------------------------------------------------------------------------------------------
-
-
-def has_record(obj: Mapping[str, Any]) -> bool:
-    """Whether ``obj`` carries the undo record."""
-    return c.UNDO in objects.annotations_of(obj)
 
 
 def reverse(obj: Mapping[str, Any]) -> Any:
