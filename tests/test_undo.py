@@ -18,7 +18,7 @@ import pytest
 from krm_fn import commands
 from krm_fn.sdk import yamlio
 from tests.support import kubectl_reader
-from tests.support.run import krm, resource_list
+from tests.support.run import command, krm, resource_list
 
 GOLDEN = Path(__file__).parent / "golden"
 #: Cases whose input holds a workload that was sequenced before it came in, with no undo record: undo refuses it
@@ -254,3 +254,30 @@ def test_plan_shows_what_undo_would_do(tmp_path: Path) -> None:
     assert "remove metadata.annotations.seq-fn.dev/sequenced" in out
     code, out, _ = _standalone(["plan", str(GOLDEN / "skip-and-already-sequenced" / "input.yaml")])
     assert "cannot undo: it carries seq-fn.dev/sequenced but no seq-fn.dev/undo record" in out
+
+
+def test_the_command_undoes_stdin_and_refuses_a_record_of_another_version(tmp_path: Path) -> None:
+    sequenced = _sequenced(tmp_path, JOB).read_text()
+    ran = command(["undo", "-"], stdin=sequenced)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == JOB
+    ran = command(["undo"], stdin=sequenced.replace("seq-fn.dev/undo: v1 ", "seq-fn.dev/undo: v9 "))
+    assert ran.code == 1 and ran.stdout == ""
+    assert "seq-fn.dev/undo has version 'v9', which this seq-fn does not read (it reads v1)" in ran.stderr
+
+
+def test_another_strategy_asked_of_a_hand_edited_workload_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    done = _sequenced(tmp_path, JOB)
+    done.write_text(
+        done.read_text().replace(
+            "kubectl.kubernetes.io/default-container: load", "kubectl.kubernetes.io/default-container: extract"
+        )
+    )
+    code, out, err = _standalone([str(done)])
+    assert code == 0 and out == done.read_text(), "the same ask: left as it is, as before undo existed"
+    code, out, err = _standalone(["--config", str(_entrypoint_config(tmp_path)), str(done)])
+    assert code == 1 and out == ""
+    assert (
+        "strategy entrypoint is asked, but spec.template.metadata.annotations.kubectl.kubernetes.io/default-container was changed"
+        in err
+    ), err
