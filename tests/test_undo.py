@@ -277,7 +277,5 @@ def test_another_strategy_asked_of_a_hand_edited_workload_is_an_error_naming_the
     assert code == 0 and out == done.read_text(), "the same ask: left as it is, as before undo existed"
     code, out, err = _standalone(["--config", str(_entrypoint_config(tmp_path)), str(done)])
     assert code == 1 and out == ""
-    assert (
-        "strategy entrypoint is asked, but spec.template.metadata.annotations.kubectl.kubernetes.io/default-container was changed"
-        in err
-    ), err
+    field = "spec.template.metadata.annotations.kubectl.kubernetes.io/default-container"
+    assert f"strategy entrypoint is asked, but {field} was changed" in err, err
