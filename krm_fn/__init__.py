@@ -6,6 +6,7 @@ A KRM function (``seq-fn`` on stdin/stdout), a standalone CLI, and this library:
     job = krm_fn.sequence(job, {"strategy": "init-containers"})
     job, results = krm_fn.sequence_with_results(job)     # the same, with its warnings and info results
     items, results = krm_fn.sequence_resources(items, config)
+    job = krm_fn.undo(job)                               # back to what it was before seq-fn ran
 
 :mod:`krm_fn.sdk` is a small, reusable KRM function SDK; :mod:`krm_fn.sequencing` is seq-fn's own logic.
 The library names are imported on first use, so that the command (which imports this package first) starts
@@ -18,7 +19,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from krm_fn.api import SequencingError, sequence, sequence_resources, sequence_with_results
+    from krm_fn.api import (
+        SequencingError,
+        sequence,
+        sequence_resources,
+        sequence_with_results,
+        undo,
+        undo_resources,
+    )
     from krm_fn.sdk.errors import ConfigError
     from krm_fn.sequencing.config import SequenceConfig
 
@@ -32,6 +40,8 @@ __all__ = [
     "sequence",
     "sequence_resources",
     "sequence_with_results",
+    "undo",
+    "undo_resources",
 ]
 
 _WHERE = {
@@ -41,6 +51,8 @@ _WHERE = {
     "sequence": "krm_fn.api",
     "sequence_resources": "krm_fn.api",
     "sequence_with_results": "krm_fn.api",
+    "undo": "krm_fn.api",
+    "undo_resources": "krm_fn.api",
 }
 
 

@@ -82,3 +82,35 @@ def sequence_resources(resources: Iterable[Mapping[str, Any]], config: ConfigLik
     items = list(resources)
     out, results = transformer.sequence_items(items, config_from_mapping(config))
     return (items if results.has_errors else out), results
+
+
+def undo(workload: Mapping[str, Any]) -> Any:
+    """Return ``workload`` as it was before seq-fn sequenced it (``workload`` itself when it is not sequenced).
+
+    It comes back exactly, from the ``seq-fn.dev/undo`` record seq-fn keeps on it; the annotations that asked for
+    sequencing stay, so :func:`sequence` does the same again. Raises :class:`SequencingError` when it cannot be
+    undone exactly: a field seq-fn wrote was edited since, or it was sequenced by a seq-fn older than undo. The
+    Role and RoleBinding seq-fn added for its waits are separate objects: :func:`undo_resources` removes them.
+
+    >>> job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "etl"},
+    ...        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+    ...            {"name": "extract", "image": "busybox"}, {"name": "load", "image": "busybox"}]}}}}
+    >>> undo(sequence(job)) == job
+    True
+    """
+    changed, results = transformer.undo_object(workload)
+    if any(r.severity == "error" for r in results):
+        raise SequencingError(results)
+    return workload if changed is None else changed
+
+
+def undo_resources(resources: Iterable[Mapping[str, Any]]) -> tuple[list[Any], Results]:
+    """:func:`undo` over every resource, without the RBAC objects seq-fn added for the workloads it undid.
+
+    When any result is an error, the returned resources are the input ones, unchanged.
+    """
+    items = list(resources)
+    out, removed, results = transformer.undo_all(items)
+    if results.has_errors:
+        return items, results
+    return [item for index, item in enumerate(out) if index not in removed], results

@@ -20,7 +20,7 @@ from krm_fn.sdk import lines, objects, splicing, yamlio
 from krm_fn.sdk.errors import ConfigError, InputError
 from krm_fn.sdk.results import Result, Results
 from krm_fn.sequencing import config as seq_config
-from krm_fn.sequencing import meshes, transformer
+from krm_fn.sequencing import meshes, transformer, waits_rbac
 
 USAGE = f"""\
 {NAME}                                   KRM function: ResourceList on stdin, ResourceList on stdout
@@ -32,6 +32,7 @@ USAGE = f"""\
 {NAME} schema [--markdown]               print the JSON Schema of the functionConfig (or its reference page)
 {NAME} plan [--all] [--config CONFIG.yaml] [--kubernetes-version 1.31] [--output text|json|mermaid] [FILE|DIR|-]...
                                          what would change, and why, without changing anything
+{NAME} undo [-v] FILE|DIR|- ...          every sequenced workload back to what it was before seq-fn ran
 {NAME} status [-o text|json] [POD.json|-]   which step of a live Pod runs, finished or waits
 {NAME} explain [TOPIC]                   what an error means and the ways out (the topic its message names)
 """
@@ -50,14 +51,9 @@ def plain_stdin(data: bytes) -> int:
 
 def main(args: Sequence[str]) -> int:
     """Every command but the bare KRM function: standalone mode, ``plan``, ``status``, ``schema``."""
-    if args[0] == "schema":
-        return _schema(args[1:])
-    if args[0] == "plan":
-        return _plan(args[1:])
-    if args[0] == "status":
-        return _status(args[1:])
-    if args[0] == "explain":
-        return _explain(args[1:])
+    commands = {"schema": _schema, "plan": _plan, "status": _status, "undo": _undo, "explain": _explain}
+    if args[0] in commands:
+        return commands[args[0]](args[1:])
     options = _parser().parse_args(args)
     files = [*options.filename, *options.files]
     data = None
@@ -326,6 +322,48 @@ def _plan(args: Sequence[str]) -> int:
     sys.stdout.write(render(views))
     errors = any(f["severity"] == "error" for v in views for f in v.findings)
     return 1 if errors or not planview.runs_on_asked(views) else 0
+
+
+def _undo(args: Sequence[str]) -> int:
+    """``seq-fn undo``: plain YAML in, the same with every sequenced workload undone and seq-fn's RBAC left out.
+
+    As in standalone mode, untouched documents keep their bytes and nothing goes to stdout on any error.
+    """
+    parser = argparse.ArgumentParser(
+        prog=f"{NAME} undo", description="Undo what seq-fn did (see: seq-fn explain undo)."
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE|DIR|-", help="plain YAML or a ResourceList (default: stdin)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print what was undone")
+    options = parser.parse_args(args)
+    try:
+        docs, _ = _read_inputs(options.files or ["-"], None)
+    except _Refused as refused:
+        return refused.exit_code
+    results = Results()
+    items = [doc.obj for doc in docs if doc.obj is not None]
+    _, removed, _ = transformer.undo_all(items)
+    removed_ids = {id(items[i]) for i in removed}
+    out: list[str] = []
+    try:
+        for doc, where in zip(docs, _file_refs(docs), strict=True):
+            changed, found = (None, []) if doc.obj is None else transformer.undo_object(doc.obj)
+            results.extend(standalone.located(found, doc.source, doc.line))
+            if doc.obj is not None and id(doc.obj) in removed_ids:
+                text = f"{objects.describe(doc.obj)}: removed (seq-fn added it for {waits_rbac.added_for(doc.obj)})"
+                results.append(Result(text, "info", objects.resource_ref(doc.obj), None, where))
+                continue
+            text, dropped = standalone.output_text(doc, changed, before=out[-1] if out else "")
+            out.append(text)
+            if dropped is not None:
+                results.append(dropped)
+    except splicing.WriteError as err:
+        sys.stderr.write(f"{NAME}: error: internal error, please report it: an object could not be written: {err}\n")
+        return 1
+    sys.stderr.write(standalone.stderr_lines(results, verbose=options.verbose))
+    if results.has_errors:
+        return 1
+    sys.stdout.write("".join(out))
+    return 0
 
 
 def _file_refs(docs: Sequence[standalone.Document]) -> list[dict[str, Any] | None]:

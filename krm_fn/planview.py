@@ -15,6 +15,7 @@ from typing import Any
 
 from krm_fn.sdk import objects
 from krm_fn.sdk.results import Result
+from krm_fn.sequencing import constants as c
 from krm_fn.sequencing import (
     lifecycle,
     meshes,
@@ -23,6 +24,7 @@ from krm_fn.sequencing import (
     resources,
     strategies,
     transformer,
+    undo,
     waits_rbac,
     workloads,
 )
@@ -56,6 +58,8 @@ class WorkloadView:
     needs: dict[str, preflight.Preflight] = field(default_factory=dict)
     #: The version ``plan --kubernetes-version`` asks about, with its patch release when given.
     asked: Version | Patch | None = None
+    #: What ``seq-fn undo`` would do to a sequenced workload, a line per change (or why it cannot).
+    undo: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -127,6 +131,8 @@ def _views(
         view.rbac_grants = list(outcome.grants)
         view.gates = list(outcome.gates)
         view.meshes = list(outcome.meshes)
+        if c.SEQUENCED in objects.annotations_of(obj):
+            view.undo = undo.describe(obj)
         if outcome.changed is not None:
             view.after = {t.path: resources.effective(t.spec) for t in workloads.pod_templates(outcome.changed, info)}
             view.needs = {
@@ -176,6 +182,7 @@ def as_json(views: Sequence[WorkloadView]) -> str:
                 ],
                 "startupGates": view.gates,
                 "meshes": [{"podSpec": path, "expects": text} for path, text in view.meshes],
+                "undo": view.undo,
                 "rbac": [_rbac_json(obj) for obj in view.rbac],
                 "rbacAlreadyThere": view.rbac_there,
                 "findings": view.findings,
@@ -234,6 +241,7 @@ def as_text(views: Sequence[WorkloadView]) -> str:
             lines.extend(f"    mesh: {text}" for where, text in view.meshes if where == path)
         if view.gates:
             lines.append(f"  startup gates: {'; '.join(view.gates)}")
+        lines.extend(["  seq-fn undo would:", *(f"    {line}" for line in view.undo)] if view.undo else [])
         if view.rbac_lines:
             there = "already in the input, as seq-fn would write it" if view.rbac_there else "next to it, in its file"
             lines.append(f"  adds RBAC ({there}):" if not view.rbac_there else f"  needs RBAC ({there}):")

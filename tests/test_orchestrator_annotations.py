@@ -51,4 +51,6 @@ def test_orchestrator_annotations_survive_and_only_the_comment_copy_ids_leave_a_
     expected = {
         k: v for k, v in ORCHESTRATOR.items() if k not in ("internal.config.kubernetes.io/id", "config.k8s.io/id")
     }
-    assert dict(job_out["metadata"]["annotations"]) == {**expected, "seq-fn.dev/sequenced": "init-containers"}
+    written = dict(job_out["metadata"]["annotations"])
+    assert written.pop("seq-fn.dev/undo").startswith("v1 ")  # the undo record (issue 25)
+    assert written == {**expected, "seq-fn.dev/sequenced": "init-containers"}

@@ -21,10 +21,11 @@ class ResourceList:
 
     ``added`` holds the new items a processor adds, by the index of the input item they follow: a processor
     replaces items in ``items`` (same length, same order) and adds new ones here, so that the writers know which
-    items are new and keep the bytes of every other one.
+    items are new and keep the bytes of every other one. ``removed`` holds the indexes of input items the processor
+    takes out of the output (a processor that undoes its own work removes the objects it once added).
     """
 
-    __slots__ = ("added", "api_version", "function_config", "items", "results")
+    __slots__ = ("added", "api_version", "function_config", "items", "removed", "results")
 
     def __init__(
         self,
@@ -39,12 +40,17 @@ class ResourceList:
         self.results = Results() if results is None else results
         self.api_version = api_version
         self.added = {} if added is None else added
+        self.removed: set[int] = set()
 
     def all_items(self) -> list[Any]:
-        """``items`` with the ``added`` ones in their places."""
-        if not self.added:
+        """``items`` with the ``added`` ones in their places and the ``removed`` ones left out."""
+        if not self.added and not self.removed:
             return self.items
-        return [obj for index, item in enumerate(self.items) for obj in (item, *self.added.get(index, ()))]
+        return [
+            obj
+            for index, item in enumerate(self.items)
+            for obj in ((item,) if index not in self.removed else ()) + tuple(self.added.get(index, ()))
+        ]
 
 
 def is_resource_list(doc: Any) -> bool:

@@ -18,6 +18,8 @@ def _spliced(spliced: splicing.SplicedList, rl: ResourceList, stderr: str, name:
     """The output of the splicing path; None when the processor added or removed items (the plain path then)."""
     items = list(spliced.originals) if rl.results.has_errors else rl.items
     added = {} if rl.results.has_errors else rl.added
+    if rl.removed and not rl.results.has_errors:
+        return None  # the splicing writer keeps items in place; removing one takes the plain path
     try:
         return Outcome(spliced.render(items, rl.results, added).encode(), stderr, rl.results.exit_code())
     except splicing.Unfit:
@@ -80,7 +82,7 @@ def run(
         outcome = _spliced(spliced, rl, stderr, name)
         return outcome if outcome is not None else run(data, processor, name=name, input_help=input_help)
     if rl.results.has_errors:
-        rl.items, rl.added = resourcelist.parse(text).items, {}
+        rl.items, rl.added, rl.removed = resourcelist.parse(text).items, {}, set()
     try:
         written = resourcelist.checked_yaml(rl)
     except InputError as err:

@@ -72,6 +72,8 @@ class SequenceConfig(NamedTuple):
     wait_image: str = DEFAULT_WAIT_IMAGE
     wait_api_image: str = DEFAULT_WAIT_API_IMAGE
     wait_timeout: str = "10m"
+    #: Undo instead of sequencing: every sequenced workload back as it was (``seq-fn undo``).
+    undo: bool = False
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, Any]) -> SequenceConfig:
@@ -103,6 +105,7 @@ class SequenceConfig(NamedTuple):
             wait_image=(fields.get("waitFor") or {}).get("image", DEFAULT_WAIT_IMAGE),
             wait_api_image=(fields.get("waitFor") or {}).get("apiImage", DEFAULT_WAIT_API_IMAGE),
             wait_timeout=(fields.get("waitFor") or {}).get("timeout", "10m"),
+            undo=bool(fields.get("undo", False)),
         )
 
     @property

@@ -33,12 +33,14 @@ WAIT_FOR = f"{GROUP}/wait-for"
 WAIT_TIMEOUT = f"{GROUP}/wait-timeout"
 #: The marker a sequenced workload carries; its value names the strategy. A second run leaves it alone.
 SEQUENCED = f"{GROUP}/sequenced"
+#: What undo needs to bring a sequenced workload back exactly (:mod:`krm_fn.sequencing.undo`; docs/undo.md).
+UNDO = f"{GROUP}/undo"
 #: On those exit codes, restart every container of the Pod in place (RestartAllContainers, issue 24).
 RESTART_ALL_PREFIX = f"{GROUP}/restart-all-on-exit-codes."
 
 #: The one table of ``seq-fn.dev/`` annotation keys: a key that is neither one of these nor a prefix below followed
 #: by a container name is a typo (:mod:`krm_fn.sequencing.keys`), never a way of asking to be sequenced.
-ANNOTATION_KEYS = (ORDER, SIDECARS, STRATEGY, ENABLED, SKIP, WAIT_FOR, WAIT_TIMEOUT, SEQUENCED)
+ANNOTATION_KEYS = (ORDER, SIDECARS, STRATEGY, ENABLED, SKIP, WAIT_FOR, WAIT_TIMEOUT, SEQUENCED, UNDO)
 #: Keys that end with the name of the container they are about (``seq-fn.dev/timeout.migrate``).
 CONTAINER_KEY_PREFIXES = (
     AFTER_PREFIX,

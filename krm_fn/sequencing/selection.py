@@ -21,7 +21,7 @@ from krm_fn.sequencing.report import Report
 from krm_fn.sequencing.workloads import PodTemplate
 
 #: Annotations that say something about a workload without asking for it to be sequenced.
-_NOT_INTENT = (c.ENABLED, c.SKIP, c.SEQUENCED)
+_NOT_INTENT = (c.ENABLED, c.SKIP, c.SEQUENCED, c.UNDO)
 
 
 class Reason(StrEnum):

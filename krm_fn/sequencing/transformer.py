@@ -10,7 +10,7 @@ import copy
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, NamedTuple, cast
 
-from krm_fn.sdk import lines, objects
+from krm_fn.sdk import lines, objects, yamlio
 from krm_fn.sdk.errors import ConfigError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
@@ -24,6 +24,7 @@ from krm_fn.sequencing import (
     services,
     sidecars,
     strategies,
+    undo,
     waits,
     waits_rbac,
     workloads,
@@ -60,6 +61,12 @@ def process(rl: ResourceList) -> None:
         config = load_config(rl.function_config)
     except ConfigError as err:
         rl.results.extend(_config_result(each, rl.function_config) for each in err.every())
+        return
+    if config.undo:
+        items, removed, results = undo_all(rl.items)
+        rl.items[:] = items
+        rl.removed = removed
+        rl.results.extend(r._replace(line=None) if r.file and r.line else r for r in results)
         return
     items, added, results = _sequence_all(rl.items, config)
     rl.items[:] = items  # in place: a CommentedSeq keeps the comments it holds for each index
@@ -121,9 +128,10 @@ def sequence_object(
     report = Report(obj)  # the object as read: its nodes (or ruamel.yaml line records) give the lines
     templates = workloads.pod_templates(work, info)
     decision = selection.decide(work, templates, config=config, report=report)
+    if decision.reason is selection.Reason.ALREADY_SEQUENCED and not report.has_errors:
+        return _resequence(obj, config, decision)
     if not decision.selected or report.has_errors:
-        summary = _already_done(obj, config) if decision.reason is selection.Reason.ALREADY_SEQUENCED else None
-        return ObjectOutcome(findings=report.findings, decision=decision, summary=summary)
+        return ObjectOutcome(findings=report.findings, decision=decision)
     report.track(work)  # findings about moved containers name them where they are in the input
     if not templates:  # a scaffold that an overlay fills in: nothing to do yet, and no reason to fail a whole run
         where = " or ".join(".".join(p) for p in info.paths)
@@ -159,7 +167,9 @@ def sequence_object(
     if report.has_errors or not done:
         return ObjectOutcome(findings=report.findings, decision=decision)
     marker = ",".join(dict.fromkeys(plan.strategy.value for _, plan in done))
-    objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")[c.SEQUENCED] = marker
+    notes = objects.ensure_mapping(objects.ensure_mapping(work, "metadata"), "annotations")
+    notes[c.SEQUENCED] = marker
+    notes[c.UNDO] = undo.record(obj, work)  # computed with the marker in: undo takes it off too
     objects.drop_comment_copy_ids(work)
     summary = _summary(done, report.notes)
     if meshed:
@@ -312,16 +322,41 @@ def _container_names(obj: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _already_done(obj: Mapping[str, Any], config: SequenceConfig) -> str | None:
-    """When another strategy is asked of an already sequenced workload, say why nothing changes and the way out."""
+def _resequence(obj: Mapping[str, Any], config: SequenceConfig, decision: selection.Decision) -> ObjectOutcome:
+    """An already sequenced workload: undone and sequenced again when what it asks for now differs (issue 25).
+
+    The same ask gives the same output, so nothing changes. A workload undo cannot bring back (no record, or a
+    later edit of what seq-fn wrote) is left alone, and is an error only when another strategy is asked of it.
+    """
+    try:
+        original = undo.reverse(obj)
+    except undo.Irreversible as err:
+        asked = _asked_strategy(obj, config)
+        if asked is None:
+            return ObjectOutcome(decision=decision)
+        marker = objects.annotations_of(obj).get(c.SEQUENCED)
+        message = f"already sequenced ({c.SEQUENCED}: {marker}) and strategy {asked} is asked, but {err.message}"
+        return ObjectOutcome(findings=[Finding("error", message, err.path, "undo")], decision=decision)
+    again = sequence_object(original, config)
+    if again.changed is None or _has_errors(again):
+        return again._replace(decision=decision) if _has_errors(again) else ObjectOutcome(decision=decision)
+    if yamlio.to_plain(again.changed) == yamlio.to_plain(obj):
+        return ObjectOutcome(decision=decision)
+    before = objects.annotations_of(obj).get(c.SEQUENCED)
+    now = objects.annotations_of(again.changed).get(c.SEQUENCED)
+    why = f"strategy {before} -> {now}" if before != now else "what it asks for changed (order, steps or settings)"
+    return again._replace(summary=f"re-sequenced in place ({why}): {again.summary}", decision=decision)
+
+
+def _has_errors(outcome: ObjectOutcome) -> bool:
+    return any(f.severity == "error" for f in outcome.findings)
+
+
+def _asked_strategy(obj: Mapping[str, Any], config: SequenceConfig) -> str | None:
+    """The strategy asked of a sequenced workload when it is not the one its marker names; else None."""
     marker = str(objects.annotations_of(obj).get(c.SEQUENCED))
     asked = str(objects.annotations_of(obj).get(c.STRATEGY) or config.strategy)
-    if asked == c.Strategy.AUTO or asked in marker.split(","):
-        return None
-    return (
-        f"already sequenced ({c.SEQUENCED}: {marker}), so strategy {asked} is not applied; to re-sequence, run "
-        "seq-fn on the manifest as it was before it was sequenced"
-    )
+    return None if asked == c.Strategy.AUTO or asked in marker.split(",") else asked
 
 
 def _summary(done: list[tuple[str, planning.Plan]], gates: list[str]) -> str:
@@ -378,3 +413,58 @@ def _config_result(err: ConfigError, fn_config: Mapping[str, Any] | None) -> Res
 def _pointing(message: str, topic: str | None) -> str:
     """Append how to read what the error means and its ways out: ``... (see: seq-fn explain order-and-dag)``."""
     return f"{message} (see: {c.EXPLAIN} {topic})" if topic else message
+
+
+def undo_all(items: Sequence[Any]) -> tuple[list[Any], set[int], Results]:
+    """``seq-fn undo``: every sequenced workload back as it was, and the RBAC seq-fn added for it removed.
+
+    Returns the items (each or its replacement), the indexes of the items to remove, and the results.
+    """
+    out: list[Any] = []
+    results = Results()
+    undone: set[str] = set()
+    for item in items:
+        changed, found = undo_object(item)
+        out.append(item if changed is None else changed)
+        results.extend(found)
+        if changed is not None:
+            undone.update(_undone_names(item))
+    removed = {i for i, item in enumerate(items) if waits_rbac.added_for(item) in undone}
+    for index in sorted(removed):
+        message = (
+            f"{objects.describe(items[index])}: removed (seq-fn added it for {waits_rbac.added_for(items[index])})"
+        )
+        results.append(
+            Result(message, "info", objects.resource_ref(items[index]), None, objects.file_ref(items[index]))
+        )
+    return out, removed, results
+
+
+def undo_object(obj: Mapping[str, Any]) -> tuple[Any, list[Result]]:
+    """One object undone (None: nothing to undo) and the results about it; a ``List``'s items one by one."""
+    if isinstance(obj, Mapping) and objects.is_list(obj) and isinstance(obj.get("items"), list):
+        inner = [undo_object(i) for i in obj["items"]]
+        if all(changed is None for changed, _ in inner):
+            return None, [r for _, found in inner for r in found]
+        work = cast(MutableMapping[str, Any], copy.deepcopy(obj))
+        work["items"] = [
+            i if changed is None else changed for i, (changed, _) in zip(work["items"], inner, strict=True)
+        ]
+        return work, [r for _, found in inner for r in found]
+    if not isinstance(obj, Mapping) or c.SEQUENCED not in objects.annotations_of(obj):
+        return None, []
+    marker = objects.annotations_of(obj)[c.SEQUENCED]
+    try:
+        back = undo.reverse(obj)
+    except undo.Irreversible as err:
+        return None, [_result(obj, Finding("error", f"cannot undo: {err.message}", err.path, "undo"))]
+    summary = f"{objects.describe(obj)}: undone (was {c.SEQUENCED}: {marker})"
+    return back, [Result(summary, "info", objects.resource_ref(obj), None, objects.file_ref(obj))]
+
+
+def _undone_names(obj: Mapping[str, Any]) -> list[str]:
+    """``Kind/name`` of each workload undone in ``obj``: what the RBAC seq-fn added for it names."""
+    inner = obj.get("items") if objects.is_list(obj) else None
+    if isinstance(inner, list):
+        return [n for i in inner if isinstance(i, Mapping) for n in _undone_names(i)]
+    return [f"{obj.get('kind')}/{objects.get(obj, 'metadata', 'name')}"]

@@ -139,6 +139,16 @@ def _rule(grant: Grant) -> dict[str, Any]:
     return rule
 
 
+def added_for(obj: Any) -> str | None:
+    """``Kind/name`` of the workload seq-fn added this Role or RoleBinding for (undo removes it with it); else None."""
+    if not isinstance(obj, Mapping) or key(obj) is None:
+        return None
+    if objects.labels_of(obj).get("app.kubernetes.io/managed-by") != "seq-fn":
+        return None
+    found = objects.annotations_of(obj).get(FOR)
+    return str(found) if found is not None else None
+
+
 def key(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """``(kind, namespace, name)`` of a (Cluster)Role or (Cluster)RoleBinding, the identity of a conflict; else None."""
     if obj.get("kind") not in _RBAC_KINDS or not str(obj.get("apiVersion", "")).startswith("rbac."):
