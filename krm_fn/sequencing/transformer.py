@@ -129,7 +129,7 @@ def sequence_object(
     templates = workloads.pod_templates(work, info)
     decision = selection.decide(work, templates, config=config, report=report)
     if decision.reason is selection.Reason.ALREADY_SEQUENCED and not report.has_errors:
-        return _resequence(obj, config, decision)
+        return _resequence(obj, config, decision, namespaces)
     if not decision.selected or report.has_errors:
         return ObjectOutcome(findings=report.findings, decision=decision)
     report.track(work)  # findings about moved containers name them where they are in the input
@@ -322,7 +322,9 @@ def _container_names(obj: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _resequence(obj: Mapping[str, Any], config: SequenceConfig, decision: selection.Decision) -> ObjectOutcome:
+def _resequence(
+    obj: Mapping[str, Any], config: SequenceConfig, decision: selection.Decision, namespaces: meshes.Namespaces
+) -> ObjectOutcome:
     """An already sequenced workload: undone and sequenced again when what it asks for now differs (issue 25).
 
     The same ask gives the same output, so nothing changes. A workload undo cannot bring back (no record, or a
@@ -337,7 +339,7 @@ def _resequence(obj: Mapping[str, Any], config: SequenceConfig, decision: select
         marker = objects.annotations_of(obj).get(c.SEQUENCED)
         message = f"already sequenced ({c.SEQUENCED}: {marker}) and strategy {asked} is asked, but {err.message}"
         return ObjectOutcome(findings=[Finding("error", message, err.path, "undo")], decision=decision)
-    again = sequence_object(original, config)
+    again = sequence_object(original, config, namespaces)
     if again.changed is None or _has_errors(again):
         return again._replace(decision=decision) if _has_errors(again) else ObjectOutcome(decision=decision)
     if yamlio.to_plain(again.changed) == yamlio.to_plain(obj):

@@ -89,7 +89,7 @@ def test_a_namespace_later_in_a_directory_or_a_stream_still_decides_injection(tm
     for ran in (in_directory, from_stdin):
         assert ran.code == 0, ran.stderr
         assert f"{meshes.LINKERD.switch}: 'true'" in ran.stdout
-        assert ran.stdout.count(meshes.LINKERD.switch) == 1
+        assert ran.stdout.count(f"{meshes.LINKERD.switch}: ") == 1  # written once (the undo record names it too)
 
 
 def test_plan_shows_the_mesh_each_workload_expects_and_where_its_proxy_runs() -> None:
