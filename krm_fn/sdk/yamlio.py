@@ -178,10 +178,12 @@ def _syntax_error(err: Exception) -> InputError:
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, round-trip loaded, with Kubernetes' values.
 
-    Bad input is an :class:`InputError` naming its line.
+    Bad input is an :class:`InputError` naming its line. ``text`` may be a loaded string (a ConfigMap value that
+    holds YAML, a ruamel.yaml ``ScalarString``): libyaml's parser, which checks it here, takes only a plain ``str``.
     """
     from ruamel.yaml.error import YAMLError
 
+    text = str(text)
     refuse_directives(text)
     if "\\u" in text or "\\U" in text:
         _refuse_bad_escapes(text)
