@@ -304,3 +304,42 @@ def test_a_previous_functions_results_and_an_odd_config_keep_every_item_s_bytes(
         assert "comments of the input were dropped" not in ran.stdout
         assert "from the function before" not in ran.stdout
         assert items_of(ran.stdout)[0]["data"] == {"ratio": 1000}
+
+
+# 15 (issue 20, review): a scalar with an explicit core tag reads as go-yaml reads it (!!int 0400 is 256, !!str
+# 0400 a string), in a changed workload and in one seq-fn leaves alone; what kubectl refuses is refused
+TAGGED = (
+    "          env:\n          - {name: A, value: !!str 0400}\n"
+    "          - {name: B, value: !<tag:yaml.org,2002:str> on}\n"
+    "          x-int: !!int 0400\n          x-float: !!float 010\n          x-verbatim: !<tag:yaml.org,2002:int> 010\n"
+    '          x-quoted: !!int "0x1F"\n          x-keys: {!!int 010: a, !!str y: b, !!bool y: c}\n'
+)
+
+
+@pytest.mark.parametrize("standalone", [False, True])
+def test_explicit_core_tags_read_as_kubectl_reads_them(standalone: bool, tmp_path: Path) -> None:
+    text = HEAD + job("j", TAGGED)
+    if standalone:
+        text = textwrap.dedent(job("j", TAGGED).replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        ran = command([str(tmp_path / "job.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"][0]
+    step = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert step == given
+    assert (step["x-int"], step["x-float"], step["x-verbatim"], step["env"][0]["value"]) == (256, 8, 8, "0400")
+    assert step["x-keys"] == {"8": "a", "y": "b", "true": "c"}
+
+
+@pytest.mark.parametrize("tagged", ["!!bool 1", "!!null x", "!!int 1.5", "!!float .inf", "!!int 99999999999999999999"])
+@pytest.mark.parametrize("untouched", [False, True])
+def test_a_tagged_scalar_kubectl_refuses_is_refused_with_one_line(tagged: str, untouched: bool) -> None:
+    item = f"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n  data: {{k: {tagged}}}\n"
+    text = HEAD + (item if untouched else job("j", f"          x-tagged: {tagged}\n"))
+    with pytest.raises(kubectl_reader.Refused):
+        kubectl_reader.read(text)
+    ran = krm(text)
+    assert ran.code == 2 and ran.stdout == "", ran.stderr
+    assert ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr, ran.stderr

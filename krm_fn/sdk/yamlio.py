@@ -127,18 +127,20 @@ def _resolver(*, dumping: bool) -> type:
     from ruamel.yaml.resolver import VersionedResolver
     from ruamel.yaml.tag import Tag
 
-    def tag_of(value: str) -> str:
+    plain = _constructor()[1]
+
+    def tag_of(value: str) -> Any:
         if value == "<<":
-            return "tag:yaml.org,2002:merge"
+            return Tag(suffix="tag:yaml.org,2002:merge")
         if not dumping:
-            return "tag:yaml.org,2002:str"
+            return plain  # the marker of a plain scalar without a tag: a str that load_all reads as Kubernetes does
         resolved = scalars.resolve(value)
-        return "tag:yaml.org,2002:" + _TAGS.get(type(resolved), "str")
+        return Tag(suffix="tag:yaml.org,2002:" + _TAGS.get(type(resolved), "str"))
 
     class _Resolver(VersionedResolver):
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is ScalarNode and implicit[0]:
-                return Tag(suffix=tag_of(value))
+                return tag_of(value)
             return super().resolve(kind, value, implicit)
 
     return _Resolver
@@ -147,11 +149,51 @@ def _resolver(*, dumping: bool) -> type:
 _TAGS = {bool: "bool", int: "int", float: "float", type(None): "null"}
 
 
+@functools.cache
+def _constructor() -> tuple[type, Any]:
+    """ruamel.yaml's round-trip constructor, reading a scalar with an explicit core tag as Kubernetes reads it.
+
+    ruamel.yaml's own constructors read ``!!int 0400`` as 400 (Kubernetes: 256), fail on ``!!bool 1`` with a
+    KeyError, and keep ``!!str 0400`` as a ``TaggedScalar`` no writer knows. Here every such scalar is
+    :func:`krm_fn.sdk.scalars.tagged`; a plain scalar without a tag keeps :func:`_resolver`'s marker tag, so
+    that an explicit ``!!str`` is told apart from it and stays a string (a quoted one, for the writers).
+    Returns the class and the marker.
+    """
+    from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+    from ruamel.yaml.tag import Tag
+
+    plain = Tag(suffix="tag:yaml.org,2002:str")
+
+    class _Constructor(RoundTripConstructor):
+        def construct_yaml_str(self, node: Any) -> Any:
+            if node.ctag is plain or not isinstance(node, ScalarNode):
+                return super().construct_yaml_str(node)
+            value = self.construct_scalar(node)  # explicitly tagged or quoted: a string whatever it looks like
+            return DoubleQuotedScalarString(value, anchor=node.anchor) if _is_plain(value) else value
+
+        def construct_tagged(self, node: Any) -> Any:
+            if not isinstance(node, ScalarNode):
+                raise ConstructorError(None, None, f"{node.tag} on a collection", node.start_mark)
+            try:
+                return scalars.tagged(str(node.tag).rsplit(":", 1)[-1], node.value)
+            except scalars.Refused as err:
+                raise ConstructorError(None, None, str(err), node.start_mark) from None
+
+    for name in ("int", "float", "bool", "null", "timestamp"):
+        _Constructor.add_constructor(f"tag:yaml.org,2002:{name}", _Constructor.construct_tagged)
+    _Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
+    return _Constructor, plain
+
+
 def _yaml(seq_indent: SeqIndent = "compact", *, dumping: bool = True) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt", pure=False)
     yaml.Resolver = _resolver(dumping=dumping)
+    if not dumping:
+        yaml.Constructor = _constructor()[0]
     yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
@@ -268,12 +310,12 @@ def _rename_keys(mapping: Any) -> None:
     """Rename the plain keys Kubernetes reads as other text, keeping their order and comments."""
     renamed: dict[Any, str] = {}
     for key in mapping:
-        if type(key) is str:
+        if type(key) is str or key is None or isinstance(key, bool | int | float):  # plain, or tagged (``!!int 010``)
             try:
-                text = scalars.key(key)
+                text = scalars.key(key) if type(key) is str else scalars.key_text(key, str(key).lower())
             except scalars.Refused as err:
                 raise InputError(str(err)) from None
-            if text != key:
+            if text != key or type(key) is not str:
                 renamed[key] = text
     if not renamed:
         return
