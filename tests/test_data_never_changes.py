@@ -343,3 +343,16 @@ def test_a_tagged_scalar_kubectl_refuses_is_refused_with_one_line(tagged: str, u
     ran = krm(text)
     assert ran.code == 2 and ran.stdout == "", ran.stderr
     assert ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr, ran.stderr
+
+
+# 16 (issue 20, review): the non-specific tag ``!`` makes a scalar a string (``! 0400`` is "0400" to kubectl),
+# also where the entrypoint strategy writes a command anew as an argument
+def test_a_scalar_with_the_non_specific_tag_is_a_string() -> None:
+    body = "          args: [x]\n"
+    text = HEAD + job("j", body).replace('{seq-fn.dev/enabled: "true"}', "{seq-fn.dev/strategy: entrypoint}")
+    text = text.replace("  spec:\n    template:", "  spec:\n    activeDeadlineSeconds: 60\n    template:", 1)
+    text = text.replace("image: busybox\n", "image: busybox\n          command: [! 0400, ! yes]\n")
+    ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["containers"][0]
+    assert step["args"][step["args"].index("--") - 1 :] == ["0400", "--", "yes", "x"], step["args"]

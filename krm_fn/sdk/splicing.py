@@ -31,8 +31,11 @@ from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 
-#: A token that starts an anchor, alias, tag or merge key: an item with one is odd (ruamel.yaml expands them).
-_SPECIAL = re.compile(r"(?:^|[\s\[{,])(?:[&*!][^\s,\]}]|<<\s*:)", re.MULTILINE)
+#: A token that starts an anchor, alias, tag (the non-specific ``!`` too) or merge key: an item with one is odd
+#: (ruamel.yaml expands them; libyaml's composer reads ``! 0400`` as a plain ``0400``).
+_SPECIAL = re.compile(
+    r"(?:^|[\s\[{,])(?:[&*!][^\s,\]}]|<<\s*:)|(?:^|[:?-][ \t]+|[\[{,][ \t]*)!(?=[\s,\]}])", re.MULTILINE
+)
 _HEAD_KEYS = ("apiVersion", "kind", "metadata")
 #: kpt's record of an object's list indentation (kyaml's ``compact`` or ``wide``), honoured for new lists.
 SEQ_INDENT_ANNOTATION = "internal.config.kubernetes.io/seqindent"

@@ -187,6 +187,27 @@ def _constructor() -> tuple[type, Any]:
     return _Constructor, plain
 
 
+@functools.cache
+def _composer() -> Any:
+    """ruamel.yaml's composer, with the non-specific tag ``!`` making a scalar a string, as it does for go-yaml.
+
+    ruamel.yaml resolves ``! 0400`` like the plain ``0400`` (256 to Kubernetes); go-yaml keeps it the string
+    ``"0400"``. Such a node gets an explicit ``str`` tag, which :func:`_constructor` keeps a string.
+    """
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.tag import Tag
+
+    class _Composer(Composer):
+        def compose_scalar_node(self, anchor: Any) -> Any:
+            non_specific = str(self.parser.peek_event().ctag) == "!"
+            node = super().compose_scalar_node(anchor)
+            if non_specific:
+                node.ctag = Tag(suffix="tag:yaml.org,2002:str")
+            return node
+
+    return _Composer
+
+
 def _yaml(seq_indent: SeqIndent = "compact", *, dumping: bool = True) -> Any:
     from ruamel.yaml import YAML
 
@@ -194,6 +215,7 @@ def _yaml(seq_indent: SeqIndent = "compact", *, dumping: bool = True) -> Any:
     yaml.Resolver = _resolver(dumping=dumping)
     if not dumping:
         yaml.Constructor = _constructor()[0]
+        yaml.Composer = _composer()
     yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
