@@ -356,3 +356,22 @@ def test_a_scalar_with_the_non_specific_tag_is_a_string() -> None:
     assert ran.code == 0, ran.stderr
     step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["containers"][0]
     assert step["args"][step["args"].index("--") - 1 :] == ["0400", "--", "yes", "x"], step["args"]
+
+
+# 17 (issue 20, review): a merge key (<<) overrides the keys before it, as go-yaml v2 merges (kubectl's reader):
+# `image: busybox` then `<<: {image: alpine}` is alpine to Kubernetes; the keys after it still win
+@pytest.mark.parametrize("standalone", [False, True])
+def test_a_merge_key_overrides_the_keys_before_it_as_kubectl_reads_it(standalone: bool, tmp_path: Path) -> None:
+    body = "          <<: [{image: alpine, tty: 0400, name: q}, {stdin: on, tty: 1}]\n          stdin: off\n"
+    text = HEAD + job("j", body)
+    if standalone:
+        text = textwrap.dedent(job("j", body).replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        ran = command([str(tmp_path / "job.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"]
+    assert given[0] == {"name": "q", "image": "alpine", "tty": 256, "stdin": False}  # kubectl's reading
+    spec = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert spec["initContainers"] == given[:1] and spec["containers"] == given[1:]

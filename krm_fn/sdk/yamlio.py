@@ -301,6 +301,7 @@ def kubernetes_values(node: Any) -> Any:
             continue
         seen.add(id(current))
         if isinstance(current, MutableMapping):
+            _merge_as_go_yaml(current)
             _rename_keys(current)
             for key, child in list(current.items()):
                 if _is_plain(child):
@@ -326,6 +327,26 @@ def _plain_value(text: str) -> Any:
         return scalars.value(text)
     except scalars.Refused as err:
         raise InputError(str(err)) from None
+
+
+def _merge_as_go_yaml(mapping: Any) -> None:
+    """Give the keys written before a merge key (``<<``) the merged values, as go-yaml v2 reads a merge.
+
+    YAML's merge rule (ruamel.yaml's) lets a mapping's own keys win; go-yaml v2, Kubernetes' reader, applies the
+    merge where ``<<`` stands, so it overrides the keys before it (``image: a`` then ``<<: {image: b}`` is ``b``)
+    and the keys after it override the merge. Of several merged mappings, the first that has a key wins.
+    """
+    from ruamel.yaml.comments import merge_attrib
+    from ruamel.yaml.compat import ordereddict
+
+    merged = getattr(mapping, merge_attrib, None)
+    position = getattr(merged, "merge_pos", -1)
+    if not merged or position <= 0:
+        return
+    for key in list(mapping)[:position]:  # the own keys, in order, come first
+        source = next((m for m in merged if key in m), None)
+        if source is not None:  # set in place: CommentedMap's own setter would keep the old value's quoting type
+            ordereddict.__setitem__(mapping, key, source[key])
 
 
 def _rename_keys(mapping: Any) -> None:
