@@ -357,14 +357,17 @@ def _rename_keys(mapping: Any) -> None:
             try:
                 text = scalars.key(key) if type(key) is str else scalars.key_text(key, str(key).lower())
             except scalars.Refused as err:
-                raise InputError(str(err)) from None
+                raise InputError(str(err), line=_key_line(mapping, key)) from None
             if text != key or type(key) is not str:
                 renamed[key] = text
     if not renamed:
         return
     items = [(renamed.get(k, k), v) for k, v in mapping.items()]
     if len({k for k, _ in items}) != len(items):
-        raise InputError(f"the keys {sorted(renamed)} read, as Kubernetes reads them, as a key the mapping has twice")
+        raise InputError(
+            f"the keys {sorted(renamed)} read, as Kubernetes reads them, as a key the mapping has twice",
+            line=_key_line(mapping, next(iter(renamed))),
+        )
     comments = getattr(getattr(mapping, "ca", None), "items", {})
     moved = {renamed.get(k, k): c for k, c in comments.items()}
     mapping.clear()
@@ -372,6 +375,14 @@ def _rename_keys(mapping: Any) -> None:
     if comments:
         comments.clear()
         comments.update(moved)
+
+
+def _key_line(mapping: Any, key: Any) -> int | None:
+    """The line (from 1) of ``key`` in a round-trip loaded mapping, or None where ruamel.yaml kept none."""
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def _refuse_recursion(text: str) -> None:
