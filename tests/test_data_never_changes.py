@@ -375,3 +375,20 @@ def test_a_merge_key_overrides_the_keys_before_it_as_kubectl_reads_it(standalone
     assert given[0] == {"name": "q", "image": "alpine", "tty": 256, "stdin": False}  # kubectl's reading
     spec = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]
     assert spec["initContainers"] == given[:1] and spec["containers"] == given[1:]
+
+
+# 18 (issue 20, review): a quoted scalar may go on at column 0 (libyaml and go-yaml read it); a line of it that
+# starts with "results:" is no previous function's results, and nothing is cut out of the input there
+@pytest.mark.parametrize("standalone", [False, True])
+def test_a_results_line_inside_a_quoted_scalar_is_read_as_kubectl_reads_it(standalone: bool, tmp_path: Path) -> None:
+    cm = '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    x: "first\nresults: not really"\n'
+    text = HEAD + cm + job("j", "")
+    if standalone:
+        (tmp_path / "list.yaml").write_text(text)
+        ran = command([str(tmp_path / "list.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    read = kubectl_reader.read(ran.stdout)
+    assert read[0]["data"] == {"x": "first results: not really"} == kubectl_reader.read(text)[0]["data"]
+    assert "initContainers" in read[1]["spec"]["template"]["spec"]

@@ -373,6 +373,22 @@ def without_results(text: str) -> str:
     return text[: found.start()] + (text[after.start() :] if after else "")
 
 
+def parse_without_results(text: str) -> tuple[str, SplicedList | None]:
+    """:func:`parse` of the text :func:`without_results` leaves, and that text.
+
+    A quoted scalar (or a flow collection) may go on at column 0, where libyaml and go-yaml read it all the
+    same: a line of it that starts with ``results:`` is no top-level key, and cutting there breaks the input.
+    When the cut text is not YAML, the whole text is read instead (by the plain path: the second value is None).
+    """
+    cut = without_results(text)
+    try:
+        return cut, parse(cut)
+    except InputError:
+        if cut == text:
+            raise
+        return text, None
+
+
 _RESULTS = re.compile(r"^results:(?=[ \t\r\n])", re.MULTILINE)
 _TOP_LEVEL_LINE = re.compile(r"^[^\s#-]", re.MULTILINE)
 
