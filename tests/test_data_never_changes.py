@@ -392,3 +392,13 @@ def test_a_results_line_inside_a_quoted_scalar_is_read_as_kubectl_reads_it(stand
     read = kubectl_reader.read(ran.stdout)
     assert read[0]["data"] == {"x": "first results: not really"} == kubectl_reader.read(text)[0]["data"]
     assert "initContainers" in read[1]["spec"]["template"]["spec"]
+
+
+# 19 (issue 20, review): a plain << that is a value, not a key, is the string "<<" to kubectl, in an item read by
+# ruamel.yaml too (one with an anchor), which tagged it a merge and refused it
+def test_a_plain_merge_sign_as_a_value_is_a_string() -> None:
+    body = "          args: [<<, a]\n          env: [{name: A, value: <<}]\n          x-a: &v 1\n          x-b: *v\n"
+    ran = krm(HEAD + job("j", body))
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert (step["args"], step["env"][0]["value"]) == (["<<", "a"], "<<")

@@ -181,8 +181,12 @@ def _constructor() -> tuple[type, Any]:
             except scalars.Refused as err:
                 raise ConstructorError(None, None, str(err), node.start_mark) from None
 
+        def construct_merge_sign(self, node: Any) -> Any:
+            return node.value  # a plain << that is a value, not a key: the string "<<" to go-yaml
+
     for name in ("int", "float", "bool", "null", "timestamp"):
         _Constructor.add_constructor(f"tag:yaml.org,2002:{name}", _Constructor.construct_tagged)
+    _Constructor.add_constructor("tag:yaml.org,2002:merge", _Constructor.construct_merge_sign)
     _Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
     return _Constructor, plain
 
