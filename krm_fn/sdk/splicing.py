@@ -81,10 +81,10 @@ class LazyObject(Mapping[str, Any]):
                 pass
         try:
             return yamlio.load_all(_without_stray_tabs(self.own_text()))[0]
-        except InputError:
-            if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
-                raise
-            return copy.deepcopy(self.shared())
+        except InputError as err:
+            if self.shared is None:  # its own text starts at its first key: the line is moved to ``text``'s
+                raise err.at(self.node.start_mark.line + 1) from None
+            return copy.deepcopy(self.shared())  # an alias to an anchor in another item: read with the whole input
 
     def preload(self) -> None:
         """Read an odd item now, so that its bounds (an alias bomb) are checked before anything is written."""

@@ -264,7 +264,10 @@ def load_all(text: str) -> list[Any]:
     except (ValueError, TypeError) as err:
         raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
     for doc in docs:
-        check_bounds(doc)
+        try:
+            check_bounds(doc)
+        except _TagRefused as err:
+            raise InputError(err.message, line=_tag_line(text, err.written)) from None
     if "&" in text and "*" in text:
         _refuse_recursion(text)
     return [kubernetes_values(doc) for doc in docs]
@@ -442,10 +445,25 @@ def check_bounds(doc: Any) -> None:
             raise InputError(f"input nests deeper than {max_depth} levels (SEQ_FN_MAX_DEPTH)")
 
 
+class _TagRefused(InputError):
+    """A tag :func:`check_bounds` refuses; ``written`` is how it may stand in the text, to find its line there."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(f"YAML tag {tag} is not allowed: Kubernetes objects hold plain data")
+        core = "tag:yaml.org,2002:"
+        self.written = "!!" + tag.removeprefix(core) if tag.startswith(core) else tag
+
+
 def _check_tag(node: Any) -> None:
     tag = getattr(getattr(node, "tag", None), "value", None)
     if (tag is not None and tag not in CORE_TAGS) or isinstance(node, bytes | bytearray):
-        raise InputError(f"YAML tag {tag or '!!binary'} is not allowed: Kubernetes objects hold plain data")
+        raise _TagRefused(tag or "!!binary")
+
+
+def _tag_line(text: str, written: str) -> int | None:
+    """The line (from 1) of the first ``written`` tag in ``text`` (ruamel.yaml keeps no line for a tagged scalar)."""
+    found = re.search(r"(?:^|(?<=[\s\[{,]))" + re.escape(written) + r"(?=[\s,\]}]|$)", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:
