@@ -402,3 +402,16 @@ def test_a_plain_merge_sign_as_a_value_is_a_string() -> None:
     assert ran.code == 0, ran.stderr
     step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
     assert (step["args"], step["env"][0]["value"]) == (["<<", "a"], "<<")
+
+
+# 20 (issue 20, review): .inf and .nan are refused as plain values only: tagged as strings they are strings
+@pytest.mark.parametrize("standalone", [False, True])
+def test_infinity_tagged_as_a_string_is_a_string(standalone: bool, tmp_path: Path) -> None:
+    item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {x: !!str .inf, z: ! .nan}\n"
+    if standalone:
+        (tmp_path / "cm.yaml").write_text(textwrap.dedent(item.replace("- apiVersion", "  apiVersion", 1)))
+        ran = command([str(tmp_path / "cm.yaml")])
+    else:
+        ran = krm(HEAD + item + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert kubectl_reader.read(ran.stdout)[0]["data"] == {"x": ".inf", "z": ".nan"}

@@ -579,8 +579,12 @@ def _scan(root: Any, text: str, specials: list[int], depth: int) -> tuple[bool, 
         elif isinstance(node, pyyaml.SequenceNode):
             stack.extend((v, level + 1) for v in node.value)
         else:
-            if not node.style and node.value[-3:] in _NOT_FINITE_ENDS:
-                sourced.scalar(node)  # .inf or .nan as a value: refused, as Kubernetes refuses it
+            if (
+                not node.style
+                and node.value[-3:] in _NOT_FINITE_ENDS
+                and "!" not in text[node.start_mark.index : node.end_mark.index]  # a tag: ruamel.yaml reads it
+            ):
+                sourced.scalar(node)  # .inf or .nan as a plain value: refused, as Kubernetes refuses it
             if specials and (node.style or node.value != "<<"):
                 strings.append((node.start_mark.index, node.end_mark.index))
     return special or _outside(specials, strings), string_keys
