@@ -415,3 +415,11 @@ def test_infinity_tagged_as_a_string_is_a_string(standalone: bool, tmp_path: Pat
         ran = krm(HEAD + item + job("j", ""))
     assert ran.code == 0, ran.stderr
     assert kubectl_reader.read(ran.stdout)[0]["data"] == {"x": ".inf", "z": ".nan"}
+
+
+# 21 (issue 20, review): a key tagged as a string is that string, though it reads as null plain (``!!str ~``)
+def test_a_key_tagged_as_a_string_is_a_string() -> None:
+    item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {!!str ~: a, !!str null: b}\n"
+    ran = krm(HEAD + item + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert kubectl_reader.read(ran.stdout)[0]["data"] == {"~": "a", "null": "b"}

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import yaml as pyyaml
 
-from krm_fn.sdk import objects, resourcelist, scalars, sourced, textedit, yamlio
+from krm_fn.sdk import objects, resourcelist, sourced, textedit, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
@@ -604,7 +604,7 @@ def _unique_keys(node: Any) -> bool:
         if key.__class__ is not pyyaml.ScalarNode or not _is_string_key(key):
             strings = False
             continue
-        keys.append(key.value if key.style else scalars.key(key.value))
+        keys.append(sourced.key_of(key))
     if len(keys) != len(set(keys)):
         raise Unfit
     return strings
