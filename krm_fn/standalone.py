@@ -136,7 +136,7 @@ def _document(part: str, source: str, before: int) -> Iterator[Document]:
 
 def _items(part: str, source: str) -> Iterator[Document]:
     """The items of a ResourceList, each its own document: its own text (dedented), or dumped when it has none."""
-    spliced = splicing.parse(splicing.without_results(part))
+    _, spliced = splicing.parse_without_results(part)
     if spliced is None:
         for item in resourcelist.parse(part).items:
             text = textedit.dump(item)

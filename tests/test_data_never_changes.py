@@ -304,3 +304,122 @@ def test_a_previous_functions_results_and_an_odd_config_keep_every_item_s_bytes(
         assert "comments of the input were dropped" not in ran.stdout
         assert "from the function before" not in ran.stdout
         assert items_of(ran.stdout)[0]["data"] == {"ratio": 1000}
+
+
+# 15 (issue 20, review): a scalar with an explicit core tag reads as go-yaml reads it (!!int 0400 is 256, !!str
+# 0400 a string), in a changed workload and in one seq-fn leaves alone; what kubectl refuses is refused
+TAGGED = (
+    "          env:\n          - {name: A, value: !!str 0400}\n"
+    "          - {name: B, value: !<tag:yaml.org,2002:str> on}\n"
+    "          x-int: !!int 0400\n          x-float: !!float 010\n          x-verbatim: !<tag:yaml.org,2002:int> 010\n"
+    '          x-quoted: !!int "0x1F"\n          x-keys: {!!int 010: a, !!str y: b, !!bool y: c}\n'
+)
+
+
+@pytest.mark.parametrize("standalone", [False, True])
+def test_explicit_core_tags_read_as_kubectl_reads_them(standalone: bool, tmp_path: Path) -> None:
+    text = HEAD + job("j", TAGGED)
+    if standalone:
+        text = textwrap.dedent(job("j", TAGGED).replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        ran = command([str(tmp_path / "job.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"][0]
+    step = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert step == given
+    assert (step["x-int"], step["x-float"], step["x-verbatim"], step["env"][0]["value"]) == (256, 8, 8, "0400")
+    assert step["x-keys"] == {"8": "a", "y": "b", "true": "c"}
+
+
+@pytest.mark.parametrize("tagged", ["!!bool 1", "!!null x", "!!int 1.5", "!!float .inf", "!!int 99999999999999999999"])
+@pytest.mark.parametrize("untouched", [False, True])
+def test_a_tagged_scalar_kubectl_refuses_is_refused_with_one_line(tagged: str, untouched: bool) -> None:
+    item = f"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n  data: {{k: {tagged}}}\n"
+    text = HEAD + (item if untouched else job("j", f"          x-tagged: {tagged}\n"))
+    with pytest.raises(kubectl_reader.Refused):
+        kubectl_reader.read(text)
+    ran = krm(text)
+    assert ran.code == 2 and ran.stdout == "", ran.stderr
+    assert ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr, ran.stderr
+
+
+# 16 (issue 20, review): the non-specific tag ``!`` makes a scalar a string (``! 0400`` is "0400" to kubectl),
+# also where the entrypoint strategy writes a command anew as an argument
+def test_a_scalar_with_the_non_specific_tag_is_a_string() -> None:
+    body = "          args: [x]\n"
+    text = HEAD + job("j", body).replace('{seq-fn.dev/enabled: "true"}', "{seq-fn.dev/strategy: entrypoint}")
+    text = text.replace("  spec:\n    template:", "  spec:\n    activeDeadlineSeconds: 60\n    template:", 1)
+    text = text.replace("image: busybox\n", "image: busybox\n          command: [! 0400, ! yes]\n")
+    ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["containers"][0]
+    assert step["args"][step["args"].index("--") - 1 :] == ["0400", "--", "yes", "x"], step["args"]
+
+
+# 17 (issue 20, review): a merge key (<<) overrides the keys before it, as go-yaml v2 merges (kubectl's reader):
+# `image: busybox` then `<<: {image: alpine}` is alpine to Kubernetes; the keys after it still win
+@pytest.mark.parametrize("standalone", [False, True])
+def test_a_merge_key_overrides_the_keys_before_it_as_kubectl_reads_it(standalone: bool, tmp_path: Path) -> None:
+    body = "          <<: [{image: alpine, tty: 0400, name: q}, {stdin: on, tty: 1}]\n          stdin: off\n"
+    text = HEAD + job("j", body)
+    if standalone:
+        text = textwrap.dedent(job("j", body).replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        ran = command([str(tmp_path / "job.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"]
+    assert given[0] == {"name": "q", "image": "alpine", "tty": 256, "stdin": False}  # kubectl's reading
+    spec = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]
+    assert spec["initContainers"] == given[:1] and spec["containers"] == given[1:]
+
+
+# 18 (issue 20, review): a quoted scalar may go on at column 0 (libyaml and go-yaml read it); a line of it that
+# starts with "results:" is no previous function's results, and nothing is cut out of the input there
+@pytest.mark.parametrize("standalone", [False, True])
+def test_a_results_line_inside_a_quoted_scalar_is_read_as_kubectl_reads_it(standalone: bool, tmp_path: Path) -> None:
+    cm = '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    x: "first\nresults: not really"\n'
+    text = HEAD + cm + job("j", "")
+    if standalone:
+        (tmp_path / "list.yaml").write_text(text)
+        ran = command([str(tmp_path / "list.yaml")])
+    else:
+        ran = krm(text)
+    assert ran.code == 0, ran.stderr
+    read = kubectl_reader.read(ran.stdout)
+    assert read[0]["data"] == {"x": "first results: not really"} == kubectl_reader.read(text)[0]["data"]
+    assert "initContainers" in read[1]["spec"]["template"]["spec"]
+
+
+# 19 (issue 20, review): a plain << that is a value, not a key, is the string "<<" to kubectl, in an item read by
+# ruamel.yaml too (one with an anchor), which tagged it a merge and refused it
+def test_a_plain_merge_sign_as_a_value_is_a_string() -> None:
+    body = "          args: [<<, a]\n          env: [{name: A, value: <<}]\n          x-a: &v 1\n          x-b: *v\n"
+    ran = krm(HEAD + job("j", body))
+    assert ran.code == 0, ran.stderr
+    step = items_of(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
+    assert (step["args"], step["env"][0]["value"]) == (["<<", "a"], "<<")
+
+
+# 20 (issue 20, review): .inf and .nan are refused as plain values only: tagged as strings they are strings
+@pytest.mark.parametrize("standalone", [False, True])
+def test_infinity_tagged_as_a_string_is_a_string(standalone: bool, tmp_path: Path) -> None:
+    item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {x: !!str .inf, z: ! .nan}\n"
+    if standalone:
+        (tmp_path / "cm.yaml").write_text(textwrap.dedent(item.replace("- apiVersion", "  apiVersion", 1)))
+        ran = command([str(tmp_path / "cm.yaml")])
+    else:
+        ran = krm(HEAD + item + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert kubectl_reader.read(ran.stdout)[0]["data"] == {"x": ".inf", "z": ".nan"}
+
+
+# 21 (issue 20, review): a key tagged as a string is that string, though it reads as null plain (``!!str ~``)
+def test_a_key_tagged_as_a_string_is_a_string() -> None:
+    item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {!!str ~: a, !!str null: b}\n"
+    ran = krm(HEAD + item + job("j", ""))
+    assert ran.code == 0, ran.stderr
+    assert kubectl_reader.read(ran.stdout)[0]["data"] == {"~": "a", "null": "b"}

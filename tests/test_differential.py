@@ -6,8 +6,9 @@ drawn at random: flow and block collections, mapping indentation 2 to 4, compact
 its line, comments at line ends and on lines of their own, plain, quoted and block scalars (``|``, ``|-``, ``>``),
 and the scalars Kubernetes reads otherwise than YAML 1.2 or 1.1 readers do, in the fields where real manifests hold
 numbers: octal (``0400``, ``0o17``), hex, binary and underscored numbers, ``1e3``, YAML 1.1 booleans (``y``,
-``on``) as values and as keys, ``~``, timestamps, tabs and spaces after plain scalars, escapes, CR LF; and now and
-then an escaped UTF-16 surrogate, which kubectl refuses and so must seq-fn. For each batch:
+``on``) as values and as keys, ``~``, timestamps, tabs and spaces after plain scalars, explicit tags (``!!float``,
+``!!str``, ``!``) on them, escapes, CR LF; and now and then an escaped UTF-16 surrogate, which kubectl refuses and
+so must seq-fn. For each batch:
 
 - kubectl reads every input in one call; :func:`krm_fn.sequence_resources` sequences those values (what was meant);
 - seq-fn runs on each input's text; kubectl reads every output in one call: each object seq-fn changed reads as
@@ -72,7 +73,7 @@ class Style:
 def scalar(value: Any, style: Style, *, flow: bool) -> str:
     """A scalar written plain, quoted or (in block context, by the caller) as a block scalar."""
     if isinstance(value, Raw):
-        return value + ("" if flow else style.draw(st.sampled_from(["", "", "", "\t", " ", " \t"])))
+        return tag(value, style) + value + ("" if flow else style.draw(st.sampled_from(["", "", "", "\t", " ", " \t"])))
     if not isinstance(value, str):
         return "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
     how = style.draw(st.sampled_from(["plain", "single", "double"]))
@@ -88,6 +89,16 @@ def scalar(value: Any, style: Style, *, flow: bool) -> str:
     if "😀" in escaped:  # what json.dump writes (refused by kubectl), or YAML's own 32-bit escape
         escaped = escaped.replace("😀", "\\ud83d\\ude00" if style.chance(0.5) else "\\U0001F600")
     return '"' + escaped + '"'
+
+
+def tag(value: str, style: Style) -> str:
+    """Now and then an explicit tag Kubernetes reads in its own way: ``!!float 0400`` is 256, ``!!str y`` and
+    ``! y`` are strings (ruamel.yaml read 400, a ``TaggedScalar`` and true)."""
+    if not style.chance(0.04):
+        return ""
+    if isinstance(scalars.resolve(value), int | float) and not isinstance(scalars.resolve(value), bool):
+        return style.draw(st.sampled_from(["!!float ", "!!str ", "! "]))
+    return style.draw(st.sampled_from(["!!str ", "! "]))
 
 
 def yamlio_plain_ok(value: str, flow: bool) -> bool:

@@ -177,3 +177,14 @@ def test_a_finding_judged_across_objects_names_the_line_in_plan_and_standalone(t
     assert f"(line {line})" in plan.stdout, plan.stdout
     ran = command(["--all", "--config", str(old), str(source)])
     assert f"(file {source}, line {line})" in ran.stderr, ran.stderr
+
+
+def test_a_refused_value_in_a_document_read_by_ruamel_yaml_names_its_line_in_the_file(tmp_path: Path) -> None:
+    """A tag kubectl refuses, in a document after a ``---`` and a comment: the line of the file, not of the object."""
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# b\napiVersion: v1\nkind: ConfigMap\n"
+    for value in ("!!bool 1", "!foo x"):
+        path = tmp_path / "two.yaml"
+        path.write_text(text + f"metadata: {{name: b}}\ndata:\n  x: 1\n  y: {value}\n")
+        ran = command([str(path)])
+        assert ran.code == 2, ran.stderr
+        assert f"two.yaml: line {_line_of(path, value)}: " in ran.stderr, ran.stderr

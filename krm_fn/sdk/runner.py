@@ -57,9 +57,7 @@ def run(
     try:
         text = yamlio.decode(data)
         yamlio.refuse_directives(text)
-        if splice:
-            text = splicing.without_results(text)
-        spliced = splicing.parse(text) if splice else None
+        text, spliced = splicing.parse_without_results(text) if splice else (text, None)
         rl = spliced.resource_list if spliced else resourcelist.parse(text)
     except InputError as err:
         return Outcome(b"", f"{name}: {err}{input_help}\n", 2)

@@ -121,6 +121,39 @@ def value(text: str) -> Any:
     return resolved
 
 
+#: go-yaml v2's ``parseTimestamp`` formats (``2006-1-2``, then a time after ``T``, ``t`` or a space).
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})?)?\Z"
+)
+
+
+def tagged(tag: str, text: str) -> Any:
+    """The value of a scalar with an explicit core tag (``!!int 0400``, ``!!str y``) as Kubernetes reads it.
+
+    go-yaml v2 reads the text as a plain scalar whatever its quoting (``!!int "0x1F"`` is 31, ``!!int 0400`` is 256,
+    not ruamel.yaml's 400) and keeps the value when its type is the tag's (an integer is a float's too); anything
+    else is :class:`Refused` (``!!bool 1``, ``!!null x``, ``!!int 1.5``), as kubectl refuses it. ``!!str`` is the
+    text; ``!!timestamp`` the text of a date. ``tag`` is the tag's suffix (``int``).
+    """
+    if tag == "str":
+        return text
+    if tag == "timestamp":
+        if _TIMESTAMP.match(text):
+            return text
+        raise Refused(f"the scalar !!timestamp {text!r} is no timestamp: Kubernetes refuses it")
+    resolved = resolve(text)
+    if resolved is None or isinstance(resolved, bool | str):
+        kind = {type(None): "null", bool: "bool", str: "str"}[type(resolved)]
+    else:  # an integer beyond int64 is a float here, but an integer to go-yaml (up to uint64)
+        kind = "int" if isinstance(resolved, int) or _parse_int(text.replace("_", "")) is not None else "float"
+    if kind != tag and (tag, kind) != ("float", "int"):
+        raise Refused(f"the scalar !!{tag} {text!r} is no {tag} to Kubernetes ({kind}): it refuses it")
+    if isinstance(resolved, float) and not math.isfinite(resolved):
+        raise Refused(f"the scalar {text!r} is not a number JSON can hold: Kubernetes refuses it")
+    return float(resolved) if tag == "float" else resolved
+
+
 @functools.lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """The string a plain scalar key becomes in Kubernetes' JSON (``y`` -> ``"true"``, ``0400`` -> ``"256"``).
@@ -129,17 +162,22 @@ def key(text: str) -> str:
     one beyond int64 (:class:`Refused`). Memoised: it is asked of every key of the input.
     """
     resolved = resolve(text)
+    if isinstance(resolved, float) and _parse_int(text.replace("_", "")) is not None:  # uint64 to go-yaml
+        raise Refused(f"the key {text!r} is an unsigned 64-bit number: Kubernetes refuses it as a key (quote it)")
+    return key_text(resolved, text)
+
+
+def key_text(resolved: Any, text: str) -> str:
+    """The string Kubernetes' JSON makes of a key whose value is ``resolved`` (written ``text``); see :func:`key`."""
     if isinstance(resolved, str):
         return resolved
     if isinstance(resolved, bool):
         return "true" if resolved else "false"
     if isinstance(resolved, int):
-        return str(resolved)
+        return str(int(resolved))
     if resolved is None:
         raise Refused(f"the key {text!r} reads as null: Kubernetes refuses a null key (quote it)")
-    if _parse_int(text.replace("_", "")) is not None:  # an integer beyond int64: uint64 to go-yaml
-        raise Refused(f"the key {text!r} is an unsigned 64-bit number: Kubernetes refuses it as a key (quote it)")
-    return _float32_text(resolved)
+    return _float32_text(float(resolved))
 
 
 def _float32_text(number: float) -> str:

@@ -50,6 +50,10 @@ def compose(text: str) -> Any:
         composer.dispose()
 
 
+#: An explicit ``!!str`` tag (libyaml's composer keeps an explicit tag; :class:`_Composer` gives plain ones none).
+_STR = "tag:yaml.org,2002:str"
+
+
 class Unsupported(Exception):
     """A node this fast path does not construct: the caller uses the round-trip loader instead."""
 
@@ -92,7 +96,7 @@ def scalar(node: Any) -> Any:
     An explicit core tag (``!!str 0400``, ``!!int "12"``) is honoured as go-yaml honours it; items with tags are
     read by the round-trip loader, so this meets them only in a document read whole.
     """
-    if node.style:  # quoted or block ("" or None for plain, depending on the composer)
+    if node.style or node.tag == _STR:  # quoted or block ("" or None for plain, depending on the composer)
         return node.value
     try:
         return scalars.value(node.value)
@@ -104,7 +108,7 @@ def key_of(node: Any) -> str | None:
     """The string a key node becomes in Kubernetes' JSON, or None for a key that is no scalar (``? [a]``)."""
     if not isinstance(node, pyyaml.ScalarNode):
         return None
-    if node.style:
+    if node.style or node.tag == _STR:  # quoted, or tagged a string (``!!str ~``)
         return str(node.value)
     try:
         return scalars.key(node.value)

@@ -26,13 +26,16 @@ from typing import Any, NamedTuple
 
 import yaml as pyyaml
 
-from krm_fn.sdk import objects, resourcelist, scalars, sourced, textedit, yamlio
+from krm_fn.sdk import objects, resourcelist, sourced, textedit, yamlio
 from krm_fn.sdk.errors import InputError
 from krm_fn.sdk.resourcelist import ResourceList
 from krm_fn.sdk.results import Result, Results
 
-#: A token that starts an anchor, alias, tag or merge key: an item with one is odd (ruamel.yaml expands them).
-_SPECIAL = re.compile(r"(?:^|[\s\[{,])(?:[&*!][^\s,\]}]|<<\s*:)", re.MULTILINE)
+#: A token that starts an anchor, alias, tag (the non-specific ``!`` too) or merge key: an item with one is odd
+#: (ruamel.yaml expands them; libyaml's composer reads ``! 0400`` as a plain ``0400``).
+_SPECIAL = re.compile(
+    r"(?:^|[\s\[{,])(?:[&*!][^\s,\]}]|<<\s*:)|(?:^|[:?-][ \t]+|[\[{,][ \t]*)!(?=[\s,\]}])", re.MULTILINE
+)
 _HEAD_KEYS = ("apiVersion", "kind", "metadata")
 #: kpt's record of an object's list indentation (kyaml's ``compact`` or ``wide``), honoured for new lists.
 SEQ_INDENT_ANNOTATION = "internal.config.kubernetes.io/seqindent"
@@ -78,10 +81,10 @@ class LazyObject(Mapping[str, Any]):
                 pass
         try:
             return yamlio.load_all(self.own_text())[0]
-        except InputError:
-            if self.shared is None:  # an alias to an anchor in another item: the item read with the whole input
-                raise
-            return copy.deepcopy(self.shared())
+        except InputError as err:
+            if self.shared is None:  # its own text starts at its first key: the line is moved to ``text``'s
+                raise err.at(self.node.start_mark.line + 1) from None
+            return copy.deepcopy(self.shared())  # an alias to an anchor in another item: read with the whole input
 
     def preload(self) -> None:
         """Read an odd item now, so that its bounds (an alias bomb) are checked before anything is written."""
@@ -334,6 +337,22 @@ def without_results(text: str) -> str:
     return text[: found.start()] + (text[after.start() :] if after else "")
 
 
+def parse_without_results(text: str) -> tuple[str, SplicedList | None]:
+    """:func:`parse` of the text :func:`without_results` leaves, and that text.
+
+    A quoted scalar (or a flow collection) may go on at column 0, where libyaml and go-yaml read it all the
+    same: a line of it that starts with ``results:`` is no top-level key, and cutting there breaks the input.
+    When the cut text is not YAML, the whole text is read instead (by the plain path: the second value is None).
+    """
+    cut = without_results(text)
+    try:
+        return cut, parse(cut)
+    except InputError:
+        if cut == text:
+            raise
+        return text, None
+
+
 _RESULTS = re.compile(r"^results:(?=[ \t\r\n])", re.MULTILINE)
 _TOP_LEVEL_LINE = re.compile(r"^[^\s#-]", re.MULTILINE)
 
@@ -524,8 +543,12 @@ def _scan(root: Any, text: str, specials: list[int], depth: int) -> tuple[bool, 
         elif isinstance(node, pyyaml.SequenceNode):
             stack.extend((v, level + 1) for v in node.value)
         else:
-            if not node.style and node.value[-3:] in _NOT_FINITE_ENDS:
-                sourced.scalar(node)  # .inf or .nan as a value: refused, as Kubernetes refuses it
+            if (
+                not node.style
+                and node.value[-3:] in _NOT_FINITE_ENDS
+                and "!" not in text[node.start_mark.index : node.end_mark.index]  # a tag: ruamel.yaml reads it
+            ):
+                sourced.scalar(node)  # .inf or .nan as a plain value: refused, as Kubernetes refuses it
             if specials and (node.style or node.value != "<<"):
                 strings.append((node.start_mark.index, node.end_mark.index))
     return special or _outside(specials, strings), string_keys
@@ -545,7 +568,7 @@ def _unique_keys(node: Any) -> bool:
         if key.__class__ is not pyyaml.ScalarNode or not _is_string_key(key):
             strings = False
             continue
-        keys.append(key.value if key.style else scalars.key(key.value))
+        keys.append(sourced.key_of(key))
     if len(keys) != len(set(keys)):
         raise Unfit
     return strings

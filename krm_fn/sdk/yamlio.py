@@ -129,18 +129,20 @@ def _resolver(*, dumping: bool) -> type:
     from ruamel.yaml.resolver import VersionedResolver
     from ruamel.yaml.tag import Tag
 
-    def tag_of(value: str) -> str:
+    plain = _constructor()[1]
+
+    def tag_of(value: str) -> Any:
         if value == "<<":
-            return "tag:yaml.org,2002:merge"
+            return Tag(suffix="tag:yaml.org,2002:merge")
         if not dumping:
-            return "tag:yaml.org,2002:str"
+            return plain  # the marker of a plain scalar without a tag: a str that load_all reads as Kubernetes does
         resolved = scalars.resolve(value)
-        return "tag:yaml.org,2002:" + _TAGS.get(type(resolved), "str")
+        return Tag(suffix="tag:yaml.org,2002:" + _TAGS.get(type(resolved), "str"))
 
     class _Resolver(VersionedResolver):
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is ScalarNode and implicit[0]:
-                return Tag(suffix=tag_of(value))
+                return tag_of(value)
             return super().resolve(kind, value, implicit)
 
     return _Resolver
@@ -149,11 +151,77 @@ def _resolver(*, dumping: bool) -> type:
 _TAGS = {bool: "bool", int: "int", float: "float", type(None): "null"}
 
 
+@functools.cache
+def _constructor() -> tuple[type, Any]:
+    """ruamel.yaml's round-trip constructor, reading a scalar with an explicit core tag as Kubernetes reads it.
+
+    ruamel.yaml's own constructors read ``!!int 0400`` as 400 (Kubernetes: 256), fail on ``!!bool 1`` with a
+    KeyError, and keep ``!!str 0400`` as a ``TaggedScalar`` no writer knows. Here every such scalar is
+    :func:`krm_fn.sdk.scalars.tagged`; a plain scalar without a tag keeps :func:`_resolver`'s marker tag, so
+    that an explicit ``!!str`` is told apart from it and stays a string (a quoted one, for the writers).
+    Returns the class and the marker.
+    """
+    from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+    from ruamel.yaml.tag import Tag
+
+    plain = Tag(suffix="tag:yaml.org,2002:str")
+
+    class _Constructor(RoundTripConstructor):
+        def construct_yaml_str(self, node: Any) -> Any:
+            if node.ctag is plain or not isinstance(node, ScalarNode):
+                return super().construct_yaml_str(node)
+            value = self.construct_scalar(node)  # explicitly tagged or quoted: a string whatever it looks like
+            return DoubleQuotedScalarString(value, anchor=node.anchor) if _is_plain(value) else value
+
+        def construct_tagged(self, node: Any) -> Any:
+            if not isinstance(node, ScalarNode):
+                raise ConstructorError(None, None, f"{node.tag} on a collection", node.start_mark)
+            try:
+                return scalars.tagged(str(node.tag).rsplit(":", 1)[-1], node.value)
+            except scalars.Refused as err:
+                raise ConstructorError(None, None, str(err), node.start_mark) from None
+
+        def construct_merge_sign(self, node: Any) -> Any:
+            return node.value  # a plain << that is a value, not a key: the string "<<" to go-yaml
+
+    for name in ("int", "float", "bool", "null", "timestamp"):
+        _Constructor.add_constructor(f"tag:yaml.org,2002:{name}", _Constructor.construct_tagged)
+    _Constructor.add_constructor("tag:yaml.org,2002:merge", _Constructor.construct_merge_sign)
+    _Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
+    return _Constructor, plain
+
+
+@functools.cache
+def _composer() -> Any:
+    """ruamel.yaml's composer, with the non-specific tag ``!`` making a scalar a string, as it does for go-yaml.
+
+    ruamel.yaml resolves ``! 0400`` like the plain ``0400`` (256 to Kubernetes); go-yaml keeps it the string
+    ``"0400"``. Such a node gets an explicit ``str`` tag, which :func:`_constructor` keeps a string.
+    """
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.tag import Tag
+
+    class _Composer(Composer):
+        def compose_scalar_node(self, anchor: Any) -> Any:
+            non_specific = str(self.parser.peek_event().ctag) == "!"
+            node = super().compose_scalar_node(anchor)
+            if non_specific:
+                node.ctag = Tag(suffix="tag:yaml.org,2002:str")
+            return node
+
+    return _Composer
+
+
 def _yaml(seq_indent: SeqIndent = "compact", *, dumping: bool = True) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt", pure=False)
     yaml.Resolver = _resolver(dumping=dumping)
+    if not dumping:
+        yaml.Constructor = _constructor()[0]
+        yaml.Composer = _composer()
     yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long string: a fold is a diff nobody asked for
@@ -180,10 +248,12 @@ def _syntax_error(err: Exception) -> InputError:
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, round-trip loaded, with Kubernetes' values.
 
-    Bad input is an :class:`InputError` naming its line.
+    Bad input is an :class:`InputError` naming its line. ``text`` may be a loaded string (a ConfigMap value that
+    holds YAML, a ruamel.yaml ``ScalarString``): libyaml's parser, which checks it here, takes only a plain ``str``.
     """
     from ruamel.yaml.error import YAMLError
 
+    text = str(text)
     refuse_directives(text)
     if "\\u" in text or "\\U" in text:
         _refuse_bad_escapes(text)
@@ -196,7 +266,10 @@ def load_all(text: str) -> list[Any]:
     except (ValueError, TypeError) as err:
         raise InputError(f"input is not valid YAML: {' '.join(str(err).split())}") from None
     for doc in docs:
-        check_bounds(doc)
+        try:
+            check_bounds(doc)
+        except _TagRefused as err:
+            raise InputError(err.message, line=_tag_line(text, err.written)) from None
     if "&" in text and "*" in text:
         _refuse_recursion(text)
     return [kubernetes_values(doc) for doc in docs]
@@ -282,6 +355,7 @@ def kubernetes_values(node: Any) -> Any:
             continue
         seen.add(id(current))
         if isinstance(current, MutableMapping):
+            _merge_as_go_yaml(current)
             _rename_keys(current)
             for key, child in list(current.items()):
                 if _is_plain(child):
@@ -309,22 +383,45 @@ def _plain_value(text: str) -> Any:
         raise InputError(str(err)) from None
 
 
+def _merge_as_go_yaml(mapping: Any) -> None:
+    """Give the keys written before a merge key (``<<``) the merged values, as go-yaml v2 reads a merge.
+
+    YAML's merge rule (ruamel.yaml's) lets a mapping's own keys win; go-yaml v2, Kubernetes' reader, applies the
+    merge where ``<<`` stands, so it overrides the keys before it (``image: a`` then ``<<: {image: b}`` is ``b``)
+    and the keys after it override the merge. Of several merged mappings, the first that has a key wins.
+    """
+    from ruamel.yaml.comments import merge_attrib
+    from ruamel.yaml.compat import ordereddict
+
+    merged = getattr(mapping, merge_attrib, None)
+    position = getattr(merged, "merge_pos", -1)
+    if not merged or position <= 0:
+        return
+    for key in list(mapping)[:position]:  # the own keys, in order, come first
+        source = next((m for m in merged if key in m), None)
+        if source is not None:  # set in place: CommentedMap's own setter would keep the old value's quoting type
+            ordereddict.__setitem__(mapping, key, source[key])
+
+
 def _rename_keys(mapping: Any) -> None:
     """Rename the plain keys Kubernetes reads as other text, keeping their order and comments."""
     renamed: dict[Any, str] = {}
     for key in mapping:
-        if type(key) is str:
+        if type(key) is str or key is None or isinstance(key, bool | int | float):  # plain, or tagged (``!!int 010``)
             try:
-                text = scalars.key(key)
+                text = scalars.key(key) if type(key) is str else scalars.key_text(key, str(key).lower())
             except scalars.Refused as err:
-                raise InputError(str(err)) from None
-            if text != key:
+                raise InputError(str(err), line=_key_line(mapping, key)) from None
+            if text != key or type(key) is not str:
                 renamed[key] = text
     if not renamed:
         return
     items = [(renamed.get(k, k), v) for k, v in mapping.items()]
     if len({k for k, _ in items}) != len(items):
-        raise InputError(f"the keys {sorted(renamed)} read, as Kubernetes reads them, as a key the mapping has twice")
+        raise InputError(
+            f"the keys {sorted(renamed)} read, as Kubernetes reads them, as a key the mapping has twice",
+            line=_key_line(mapping, next(iter(renamed))),
+        )
     comments = getattr(getattr(mapping, "ca", None), "items", {})
     moved = {renamed.get(k, k): c for k, c in comments.items()}
     mapping.clear()
@@ -332,6 +429,14 @@ def _rename_keys(mapping: Any) -> None:
     if comments:
         comments.clear()
         comments.update(moved)
+
+
+def _key_line(mapping: Any, key: Any) -> int | None:
+    """The line (from 1) of ``key`` in a round-trip loaded mapping, or None where ruamel.yaml kept none."""
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def _refuse_recursion(text: str) -> None:
@@ -387,10 +492,25 @@ def check_bounds(doc: Any) -> None:
             raise InputError(f"input nests deeper than {max_depth} levels (SEQ_FN_MAX_DEPTH)")
 
 
+class _TagRefused(InputError):
+    """A tag :func:`check_bounds` refuses; ``written`` is how it may stand in the text, to find its line there."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(f"YAML tag {tag} is not allowed: Kubernetes objects hold plain data")
+        core = "tag:yaml.org,2002:"
+        self.written = "!!" + tag.removeprefix(core) if tag.startswith(core) else tag
+
+
 def _check_tag(node: Any) -> None:
     tag = getattr(getattr(node, "tag", None), "value", None)
     if (tag is not None and tag not in CORE_TAGS) or isinstance(node, bytes | bytearray):
-        raise InputError(f"YAML tag {tag or '!!binary'} is not allowed: Kubernetes objects hold plain data")
+        raise _TagRefused(tag or "!!binary")
+
+
+def _tag_line(text: str, written: str) -> int | None:
+    """The line (from 1) of the first ``written`` tag in ``text`` (ruamel.yaml keeps no line for a tagged scalar)."""
+    found = re.search(r"(?:^|(?<=[\s\[{,]))" + re.escape(written) + r"(?=[\s,\]}]|$)", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def dump(obj: Any, *, seq_indent: SeqIndent = "compact") -> str:

@@ -178,3 +178,30 @@ def test_every_written_value_reads_back_under_kubectl() -> None:
     for i, value in enumerate(values):
         assert kubectl_reader.normal(read["x"][f"k{i}"]) == kubectl_reader.normal(value), repr(value)
         assert kubectl_reader.normal(read["flow"][i]) == kubectl_reader.normal(value), repr(value)
+
+
+TAGGED = [("int", "0400"), ("float", "010"), ("int", "0x1F"), ("int", '"0o17"'), ("bool", "y"), ("bool", '"on"'),
+          ("null", '""'), ("null", "~"), ("float", "1"), ("str", "0400"), ("str", "yes"), ("timestamp", "2001-12-14"),
+          ("int", "1_000"), ("int", "9223372036854775808"), ("float", "1e3")]  # fmt: skip
+
+
+def test_explicitly_tagged_scalars_read_as_kubectl_reads_them() -> None:
+    """``!!int 0400`` is 256 to kubectl (ruamel.yaml: 400), ``!!str 0400`` a string: kubectl is asked."""
+    lines = "".join(f"  k{i}: !!{tag} {text}\n" for i, (tag, text) in enumerate(TAGGED))
+    read = kubectl_reader.read(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\nx:\n{lines}")[0]["x"]
+    for i, (tag, text) in enumerate(TAGGED):
+        mine = scalars.tagged(tag, text.strip('"'))
+        assert kubectl_reader.normal(read[f"k{i}"]) == kubectl_reader.normal(mine), (tag, text)
+        assert isinstance(read[f"k{i}"], str) == isinstance(mine, str), (tag, text)
+
+
+REFUSED_TAGGED = [("bool", "1"), ("null", "x"), ("int", "1.5"), ("float", "1e400"), ("int", "99999999999999999999"),
+                  ("float", ".inf"), ("timestamp", "x")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tag", "text"), REFUSED_TAGGED)
+def test_explicitly_tagged_scalars_kubectl_refuses_are_refused(tag: str, text: str) -> None:
+    with pytest.raises(scalars.Refused):
+        scalars.tagged(tag, text)
+    with pytest.raises(kubectl_reader.Refused):
+        kubectl_reader.read(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\nx: !!{tag} {text}\n")
