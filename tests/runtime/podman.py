@@ -165,7 +165,10 @@ def as_pod(workload: Mapping[str, Any], *, name: str) -> dict[str, Any]:
     else:
         template = workload["spec"]["template"]
         spec, metadata = template["spec"], template.get("metadata", {})
-    annotations = {**dict(metadata.get("annotations") or {}), **KEEP_INIT}
+    # podman 4.3's kube play refuses an annotation value over 63 characters (a label's limit; Kubernetes bounds only
+    # the total size of a Pod's annotations, 256 KiB): seq-fn's undo record is left out of what podman plays.
+    annotations = {k: v for k, v in dict(metadata.get("annotations") or {}).items() if k != "seq-fn.dev/undo"}
+    annotations.update(KEEP_INIT)
     plain = yamlio.to_plain(spec)
     for volume in plain.get("volumes") or ():
         volume["name"] = unique(volume["name"])
