@@ -255,10 +255,10 @@ def load_all(text: str) -> list[Any]:
 
     text = str(text)
     refuse_directives(text)
-    if "\\u" in text or "\\U" in text:
-        _refuse_bad_escapes(text)
+    tabs, aliases = "\t" in text, "&" in text and "*" in text
+    roots = _composed(text) if tabs or aliases or "\\u" in text or "\\U" in text else None
     try:
-        docs = list(_yaml(dumping=False).load_all(tabs_as_spaces(text)))
+        docs = list(_yaml(dumping=False).load_all(tabs_as_spaces(text, roots) if tabs and roots else text))
     except YAMLError as err:
         raise _syntax_error(err) from None
     except RecursionError:
@@ -270,28 +270,43 @@ def load_all(text: str) -> list[Any]:
             check_bounds(doc)
         except _TagRefused as err:
             raise InputError(err.message, line=_tag_line(text, err.written)) from None
-    if "&" in text and "*" in text:
-        _refuse_recursion(text)
+    if aliases and roots and any(node is not None and sourced.recursive(node) for node in roots):
+        # ruamel.yaml reads a recursive alias (``x: &r [*r]``) as ``[null]``: it is found on libyaml's nodes
+        raise InputError("input has a recursive YAML alias (a node that contains itself)")
     return [kubernetes_values(doc) for doc in docs]
 
 
-def tabs_as_spaces(text: str) -> str:
+def _composed(text: str) -> list[Any] | None:
+    """The nodes libyaml composes for ``text``, once, for the checks that need the parser go-yaml was ported from.
+
+    An escape libyaml refuses (a UTF-16 surrogate, as go-yaml refuses it) is an :class:`InputError`: ruamel.yaml
+    would read it as a lone surrogate that cannot even be written out again. Other text libyaml cannot read gives
+    None: ruamel.yaml then says why.
+    """
+    import yaml as pyyaml
+
+    try:
+        return list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
+    except pyyaml.MarkedYAMLError as err:
+        if "escape" in str(err.problem):
+            mark = err.problem_mark
+            raise InputError(f"input is not valid YAML: {err.problem}", line=mark.line + 1 if mark else None) from None
+    except (pyyaml.YAMLError, RecursionError, ValueError):
+        pass
+    return None
+
+
+def tabs_as_spaces(text: str, roots: list[Any]) -> str:
     """``text`` with its tabs written so that ruamel.yaml's scanner reads them as libyaml (and go-yaml) do.
 
     libyaml reads a tab between tokens (``kind: A<TAB>``, ``x: 1<TAB># note``) and inside a plain scalar in a flow
     collection (``{path: /a<TAB>b}``); ruamel.yaml's scanner refuses them. Outside a scalar a tab only separates
     tokens, so it becomes a space; a plain scalar holding one is written double-quoted with the same value (a
-    plain scalar with a tab is always a string). Tabs in quoted and block scalars stay. Text libyaml cannot read
-    is returned as it is (ruamel.yaml then says why).
+    plain scalar with a tab is always a string). Tabs in quoted and block scalars stay. ``roots`` are libyaml's
+    nodes for ``text`` (:func:`_composed`).
     """
-    if "\t" not in text:
-        return text
     import yaml as pyyaml
 
-    try:
-        roots = list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
-    except (pyyaml.YAMLError, RecursionError, ValueError):
-        return text
     spans: list[tuple[int, int, str | None]] = []
     stack, seen = list(roots), set()
     while stack:
@@ -318,24 +333,6 @@ def tabs_as_spaces(text: str) -> str:
         if quoted is not None:
             out[start:end] = [quoted]
     return "".join(out)
-
-
-def _refuse_bad_escapes(text: str) -> None:
-    """Refuse what libyaml refuses in an escape (a UTF-16 surrogate), as go-yaml refuses it.
-
-    ruamel.yaml would read it as a lone surrogate that cannot even be written out again.
-    """
-    import yaml as pyyaml
-
-    try:
-        for _ in pyyaml.parse(text, Loader=pyyaml.CSafeLoader):
-            pass
-    except pyyaml.MarkedYAMLError as err:
-        if "escape" in str(err.problem):
-            mark = err.problem_mark
-            raise InputError(f"input is not valid YAML: {err.problem}", line=mark.line + 1 if mark else None) from None
-    except pyyaml.YAMLError:
-        pass
 
 
 def kubernetes_values(node: Any) -> Any:
@@ -437,18 +434,6 @@ def _key_line(mapping: Any, key: Any) -> int | None:
         return int(mapping.lc.key(key)[0]) + 1
     except (AttributeError, KeyError, TypeError):
         return None
-
-
-def _refuse_recursion(text: str) -> None:
-    """ruamel.yaml reads a recursive alias (``x: &r [*r]``) as ``[null]``: find it on libyaml's composed nodes."""
-    import yaml as pyyaml
-
-    try:
-        nodes = list(pyyaml.compose_all(text, Loader=pyyaml.CSafeLoader))
-    except (pyyaml.YAMLError, RecursionError, ValueError):
-        return  # what libyaml cannot read, ruamel.yaml has read: no aliases it could see
-    if any(node is not None and sourced.recursive(node) for node in nodes):
-        raise InputError("input has a recursive YAML alias (a node that contains itself)")
 
 
 def check_bounds(doc: Any) -> None:
