@@ -15,7 +15,7 @@ import yaml as pyyaml
 
 from krm_fn.sdk import splicing
 from tests.support import kubectl_reader
-from tests.support.run import command, krm
+from tests.support.run import Ran, command, krm
 
 HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
 
@@ -33,6 +33,16 @@ def job(name: str, body: str) -> str:
         "  spec:\n    template:\n      spec:\n        restartPolicy: Never\n        containers:\n"
         "        - name: a\n          image: busybox\n" + body + "        - name: b\n          image: busybox\n"
     )
+
+
+def run_item(item: str, standalone: bool, tmp_path: Path) -> tuple[str, Ran]:
+    """An item (``- apiVersion: ...``) run as a ResourceList in KRM mode, or as a file of its own in standalone
+    mode: the input text as given, and the run."""
+    if standalone:
+        text = textwrap.dedent(item.replace("- apiVersion", "  apiVersion", 1))
+        (tmp_path / "job.yaml").write_text(text)
+        return text, command([str(tmp_path / "job.yaml")])
+    return HEAD + item, krm(HEAD + item)
 
 
 def job4(body: str) -> str:
@@ -272,15 +282,9 @@ SECRET_JOB = """\
 
 @pytest.mark.parametrize("standalone", [False, True])
 def test_octal_modes_and_ids_keep_what_kubectl_reads(standalone: bool, tmp_path: Path) -> None:
-    if standalone:
-        text = textwrap.dedent(SECRET_JOB.replace("- apiVersion", "  apiVersion", 1))
-        (tmp_path / "job.yaml").write_text(text)
-        ran, given = command([str(tmp_path / "job.yaml")]), kubectl_reader.read(text)
-        out = kubectl_reader.read(ran.stdout)
-    else:
-        ran, given = krm(HEAD + SECRET_JOB), kubectl_reader.read(HEAD + SECRET_JOB)
-        out = items_of(ran.stdout)
+    text, ran = run_item(SECRET_JOB, standalone, tmp_path)
     assert ran.code == 0, ran.stderr
+    given, out = kubectl_reader.read(text), kubectl_reader.read(ran.stdout)
     spec, before = out[0]["spec"], given[0]["spec"]
     assert spec["template"]["spec"]["volumes"] == before["template"]["spec"]["volumes"]
     assert spec["template"]["spec"]["volumes"][0]["secret"]["defaultMode"] == 256  # r--------, not 0620
@@ -318,13 +322,7 @@ TAGGED = (
 
 @pytest.mark.parametrize("standalone", [False, True])
 def test_explicit_core_tags_read_as_kubectl_reads_them(standalone: bool, tmp_path: Path) -> None:
-    text = HEAD + job("j", TAGGED)
-    if standalone:
-        text = textwrap.dedent(job("j", TAGGED).replace("- apiVersion", "  apiVersion", 1))
-        (tmp_path / "job.yaml").write_text(text)
-        ran = command([str(tmp_path / "job.yaml")])
-    else:
-        ran = krm(text)
+    text, ran = run_item(job("j", TAGGED), standalone, tmp_path)
     assert ran.code == 0, ran.stderr
     given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"][0]
     step = kubectl_reader.read(ran.stdout)[0]["spec"]["template"]["spec"]["initContainers"][0]
@@ -363,13 +361,7 @@ def test_a_scalar_with_the_non_specific_tag_is_a_string() -> None:
 @pytest.mark.parametrize("standalone", [False, True])
 def test_a_merge_key_overrides_the_keys_before_it_as_kubectl_reads_it(standalone: bool, tmp_path: Path) -> None:
     body = "          <<: [{image: alpine, tty: 0400, name: q}, {stdin: on, tty: 1}]\n          stdin: off\n"
-    text = HEAD + job("j", body)
-    if standalone:
-        text = textwrap.dedent(job("j", body).replace("- apiVersion", "  apiVersion", 1))
-        (tmp_path / "job.yaml").write_text(text)
-        ran = command([str(tmp_path / "job.yaml")])
-    else:
-        ran = krm(text)
+    text, ran = run_item(job("j", body), standalone, tmp_path)
     assert ran.code == 0, ran.stderr
     given = kubectl_reader.read(text)[0]["spec"]["template"]["spec"]["containers"]
     assert given[0] == {"name": "q", "image": "alpine", "tty": 256, "stdin": False}  # kubectl's reading
